@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# accelq top-level Makefile.
+#
+#   make              build accelq.ko and every userspace program and test
+#   make check        set up, build, run host unit tests and the guest suite
+#   make demo         set up, build, boot a guest and run the demo
+#   make lint         checkpatch (--strict) and sparse on the module
+#   make KDIR=/lib/modules/$(uname -r)/build   build for the running kernel
+
+REPO := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+# The guest kernel version: the one linux-headers-amd64 points at, which is
+# also what linux-image-amd64 resolves to.
+KVER ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+	sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p')
+KDIR ?= /usr/src/linux-headers-$(KVER)
+
+CC ?= gcc
+export CC
+
+.DELETE_ON_ERROR:
+.PHONY: all module userspace tests unit clean check check-host check-guest \
+	demo lint sparse checkpatch setup help
+
+all: module userspace
+
+help:
+	@sed -n 's/^#   //p' $(REPO)/Makefile
+
+module:
+	$(MAKE) -C $(KDIR) M=$(REPO) modules
+
+userspace: tests
+
+tests:
+	$(MAKE) -C $(REPO)/tests
+
+unit:
+	$(MAKE) -C $(REPO)/tests/unit
+
+setup:
+	$(REPO)/scripts/setup-deps.sh
+
+# Host-side unit tests, then the guest suite in a fresh QEMU guest; the last
+# line is "N passed, N failed".
+check: setup
+	$(MAKE) -C $(REPO) all unit
+	$(REPO)/scripts/check.sh
+
+demo: setup
+	$(MAKE) -C $(REPO) all
+	$(REPO)/scripts/vm -- $(REPO)/scripts/demo.sh
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(REPO) C=2 modules
+
+checkpatch:
+	$(REPO)/scripts/ksft-headers.sh >/dev/null
+	$(REPO)/.cache/linux-src-tools/scripts/checkpatch.pl --no-tree --strict \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $(REPO)/kmod/*.[ch] $(REPO)/uapi/linux/accelq.h
+
+lint: checkpatch sparse
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(REPO) clean
+	$(MAKE) -C $(REPO)/tests clean
+	-$(MAKE) -C $(REPO)/tests/unit clean

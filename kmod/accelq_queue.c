@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * accelq - queues and jobs: create, submit, complete, cancel.
+ *
+ * Copyright (C) 2026 The accelq authors
+ */
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include <uapi/linux/accelq.h>
+
+#include "accelq_drv.h"
+#include "accelq_engine.h"
+#include "accelq_file.h"
+#include "accelq_queue.h"
+#include "accelq_sched.h"
+#include "accelq_tenant.h"
+#include "accelq_trace.h"
+
+/**
+ * DOC: queues and jobs
+ *
+ * A queue belongs to one client and is bound to one engine for life. Jobs
+ * submitted to it get consecutive sequence numbers and run, one at a time,
+ * in that order; so they also complete in that order, and "seqno N done"
+ * means "every job up to N done", which is what WAIT relies on.
+ *
+ * Exactly one completion per accepted job. A job is accepted when it is
+ * linked into &accelq_queue.pending; from then on the only way out is
+ * accelq_job_complete_locked(), which moves it, with its final status, to
+ * the client's done list (or, if the client is closing, frees it and counts
+ * the record as discarded). Completion allocates nothing and cannot fail.
+ * Destroying a queue, closing the file and unloading all funnel through
+ * accelq_queue_kill(), which completes every pending job with -ECANCELED
+ * under the engine lock before returning.
+ *
+ * Back-pressure instead of loss: a client may have at most max_client_jobs
+ * accepted jobs whose records it has not read; beyond that SUBMIT refuses
+ * with -ENOBUFS, and a full queue (depth) refuses with -EAGAIN.
+ */
+
+static struct kmem_cache *accelq_job_cache;
+
+int accelq_queue_cache_init(void)
+{
+	accelq_job_cache = KMEM_CACHE(accelq_kjob, SLAB_ACCOUNT);
+	return accelq_job_cache ? 0 : -ENOMEM;
+}
+
+void accelq_queue_cache_fini(void)
+{
+	kmem_cache_destroy(accelq_job_cache);
+}
+
+void accelq_job_free(struct accelq_kjob *job)
+{
+	kmem_cache_free(accelq_job_cache, job);
+}
+
+static void accelq_queue_release(struct kref *ref)
+{
+	struct accelq_queue *queue = container_of(ref, struct accelq_queue, ref);
+
+	accelq_client_put(&queue->client);
+	kfree(queue);
+}
+
+/**
+ * accelq_queue_put - drop a queue reference and clear the caller's pointer
+ * @pq: the reference
+ */
+void accelq_queue_put(struct accelq_queue **pq)
+{
+	if (*pq)
+		kref_put(&(*pq)->ref, accelq_queue_release);
+	*pq = NULL;
+}
+
+/**
+ * accelq_queue_lookup - find a live queue of @client
+ * @client: the caller
+ * @id: queue id
+ *
+ * Return: a referenced queue, or NULL if @id names no queue of @client.
+ */
+struct accelq_queue *accelq_queue_lookup(struct accelq_client *client, u32 id)
+{
+	struct accelq_device *adev = client->adev;
+	struct accelq_queue *queue;
+
+	xa_lock(&adev->queues);
+	queue = xa_load(&adev->queues, id);
+	if (queue && (queue->client != client ||
+		      !kref_get_unless_zero(&queue->ref)))
+		queue = NULL;
+	xa_unlock(&adev->queues);
+	return queue;
+}
+
+/**
+ * accelq_job_complete_locked - give a job its one and only completion
+ * @engine: the queue's engine
+ * @queue: the job's queue
+ * @job: the oldest job of @queue, not on the engine
+ * @status: final status
+ */
+void accelq_job_complete_locked(struct accelq_engine *engine,
+				struct accelq_queue *queue,
+				struct accelq_kjob *job, int status)
+{
+	struct accelq_client *client = queue->client;
+	struct accelq_device *adev = engine->adev;
+	bool discard;
+
+	lockdep_assert_held(&engine->lock);
+
+	list_del(&job->node);
+	queue->nr_jobs--;
+	/* Pairs with the lockless read in accelq_queue_wait(). */
+	WRITE_ONCE(queue->done_seqno, job->seqno);
+
+	job->status = status;
+	if (!job->started)
+		job->wait_ns = ktime_to_ns(ktime_sub(ktime_get(),
+						     job->submit_time));
+
+	atomic64_inc(&adev->stats.jobs_completed);
+	switch (status) {
+	case 0:
+		atomic64_inc(&adev->stats.status_ok);
+		break;
+	case -ECANCELED:
+		atomic64_inc(&adev->stats.status_canceled);
+		break;
+	case -ETIMEDOUT:
+		atomic64_inc(&adev->stats.status_timedout);
+		break;
+	default:
+		atomic64_inc(&adev->stats.status_io);
+		break;
+	}
+	accelq_tenant_account_status(queue->se->tenant, status);
+	atomic64_inc(&client->jobs_completed);
+
+	spin_lock(&client->done_lock);
+	discard = client->closed;
+	if (discard) {
+		client->nr_outstanding--;
+	} else {
+		list_add_tail(&job->node, &client->done);
+		client->nr_done++;
+	}
+	spin_unlock(&client->done_lock);
+
+	if (discard) {
+		atomic64_inc(&adev->stats.completions_discarded);
+		accelq_job_free(job);
+	} else {
+		wake_up_interruptible_all(&client->wq);
+	}
+}
+
+/**
+ * accelq_queue_create - QUEUE_CREATE
+ * @client: the caller
+ * @args: validated for flags only
+ *
+ * Return: 0 or a negative errno.
+ */
+int accelq_queue_create(struct accelq_client *client,
+			struct accelq_queue_create *args)
+{
+	struct accelq_device *adev = client->adev;
+	struct accelq_engine *engine;
+	struct accelq_queue *queue;
+	int ret;
+
+	if (args->flags)
+		return -EINVAL;
+	if (args->engine != ACCELQ_ENGINE_ANY && args->engine >= adev->nr_engines)
+		return -EINVAL;
+	if (args->class != ACCELQ_CLASS_BATCH &&
+	    args->class != ACCELQ_CLASS_LATENCY)
+		return -EINVAL;
+	if (!args->depth || args->depth > accelq_max_depth)
+		return -EINVAL;
+
+	queue = kzalloc(sizeof(*queue), GFP_KERNEL_ACCOUNT);
+	if (!queue)
+		return -ENOMEM;
+	kref_init(&queue->ref);
+	queue->class = args->class;
+	queue->depth = args->depth;
+	INIT_LIST_HEAD(&queue->pending);
+	INIT_LIST_HEAD(&queue->run_node);
+	INIT_LIST_HEAD(&queue->client_node);
+
+	mutex_lock(&client->lock);
+	if (client->closed) {
+		ret = -EBADF;
+		goto err_unlock;
+	}
+	if (client->nr_queues >= accelq_max_queues) {
+		ret = -EMFILE;
+		goto err_unlock;
+	}
+
+	engine = args->engine == ACCELQ_ENGINE_ANY ?
+		 accelq_engine_pick_any(adev) : adev->engines[args->engine];
+	queue->engine = engine;
+	queue->se = &client->tenant->se[engine->id];
+	kref_get(&client->ref);
+	queue->client = client;
+
+	ret = xa_alloc_cyclic(&adev->queues, &queue->id, queue,
+			      XA_LIMIT(1, U32_MAX), &adev->next_queue_id,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto err_put_client;
+
+	atomic_inc(&engine->nr_queues);
+	list_add_tail(&queue->client_node, &client->queues);
+	client->nr_queues++;
+	mutex_unlock(&client->lock);
+
+	args->queue_id = queue->id;
+	args->engine_out = engine->id;
+	return 0;
+
+err_put_client:
+	accelq_client_put(&queue->client);
+err_unlock:
+	mutex_unlock(&client->lock);
+	kfree(queue);
+	return ret;
+}
+
+/**
+ * accelq_queue_kill - cancel everything a queue holds and retire it
+ * @queue: a live queue, unlinked from its client's list by the caller
+ *
+ * Every pending job, running or not, completes with -ECANCELED before this
+ * returns. Drops the reference held by the queue table.
+ */
+void accelq_queue_kill(struct accelq_queue *queue)
+{
+	struct accelq_engine *engine = queue->engine;
+	struct accelq_device *adev = engine->adev;
+
+	xa_erase(&adev->queues, queue->id);
+
+	spin_lock_bh(&engine->lock);
+	queue->dead = true;
+	accelq_sched_dequeue_locked(queue);
+	if (engine->running_q == queue)
+		accelq_engine_stop_locked(engine, ACCELQ_STOP_CANCEL);
+	while (!list_empty(&queue->pending)) {
+		struct accelq_kjob *job = list_first_entry(&queue->pending,
+							  struct accelq_kjob,
+							  node);
+
+		trace_accelq_job_end(job->tenant_id, queue->id, engine->id,
+				     job->seqno, -ECANCELED, job->wait_ns, 0,
+				     job->run_ns);
+		accelq_job_complete_locked(engine, queue, job, -ECANCELED);
+	}
+	accelq_engine_kick_locked(engine);
+	spin_unlock_bh(&engine->lock);
+
+	atomic_dec(&engine->nr_queues);
+	/* Wake WAITers: every seqno of the queue is now done. */
+	wake_up_interruptible_all(&queue->client->wq);
+	accelq_queue_put(&queue);
+}
+
+/**
+ * accelq_queue_destroy - QUEUE_DESTROY
+ * @client: the caller
+ * @id: queue id
+ *
+ * Return: 0, or -ENOENT if @id is not a live queue of @client.
+ */
+int accelq_queue_destroy(struct accelq_client *client, u32 id)
+{
+	struct accelq_queue *queue;
+
+	mutex_lock(&client->lock);
+	queue = accelq_queue_lookup(client, id);
+	if (!queue) {
+		mutex_unlock(&client->lock);
+		return -ENOENT;
+	}
+	list_del_init(&queue->client_node);
+	client->nr_queues--;
+	accelq_queue_kill(queue);
+	mutex_unlock(&client->lock);
+
+	accelq_queue_put(&queue);
+	return 0;
+}
+
+static int accelq_job_read(struct accelq_kjob *job, u64 uptr, u32 size)
+{
+	struct accelq_job uj;
+	int ret;
+
+	ret = copy_struct_from_user(&uj, sizeof(uj), u64_to_user_ptr(uptr),
+				    size);
+	if (ret)
+		return ret;
+	if (uj.flags & ~ACCELQ_JOB_FLAGS_MASK || uj.pad ||
+	    uj.cost_ns > ACCELQ_MAX_COST_NS)
+		return -EINVAL;
+	job->cost_ns = uj.cost_ns;
+	job->remaining_ns = uj.cost_ns;
+	job->user_data = uj.user_data;
+	job->flags = uj.flags;
+	return 0;
+}
+
+static void accelq_jobs_free(struct list_head *jobs)
+{
+	struct accelq_kjob *job, *next;
+
+	list_for_each_entry_safe(job, next, jobs, node)
+		accelq_job_free(job);
+}
+
+/*
+ * Copy and validate the whole batch before accepting anything: each user job
+ * is read exactly once, so what is validated is what runs.
+ */
+static int accelq_batch_read(struct list_head *jobs,
+			     const struct accelq_submit *args)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < args->count; i++) {
+		struct accelq_kjob *job;
+
+		job = kmem_cache_zalloc(accelq_job_cache, GFP_KERNEL_ACCOUNT);
+		if (!job)
+			return -ENOMEM;
+		list_add_tail(&job->node, jobs);
+		ret = accelq_job_read(job, args->jobs_ptr +
+				      (u64)i * args->job_size, args->job_size);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Accept as many jobs of @jobs as the queue depth and the client's backlog
+ * allow, in order. Returns the number accepted or a negative errno when
+ * none could be.
+ */
+static int accelq_queue_accept_locked(struct accelq_queue *queue,
+				      struct list_head *jobs, u32 count,
+				      u64 *first_seqno)
+{
+	struct accelq_client *client = queue->client;
+	struct accelq_tenant *tenant = queue->se->tenant;
+	struct accelq_engine *engine = queue->engine;
+	struct accelq_kjob *job, *next;
+	u32 n, room, i = 0;
+	ktime_t now;
+
+	lockdep_assert_held(&engine->lock);
+
+	if (queue->dead)
+		return -ENOENT;
+	n = min(count, queue->depth - queue->nr_jobs);
+	if (!n)
+		return -EAGAIN;
+
+	spin_lock(&client->done_lock);
+	room = accelq_max_client_jobs - min(client->nr_outstanding,
+					    accelq_max_client_jobs);
+	n = min(n, room);
+	client->nr_outstanding += n;
+	spin_unlock(&client->done_lock);
+	if (!n)
+		return -ENOBUFS;
+
+	now = ktime_get();
+	*first_seqno = queue->last_seqno + 1;
+	list_for_each_entry_safe(job, next, jobs, node) {
+		if (i++ == n)
+			break;
+		job->seqno = ++queue->last_seqno;
+		job->queue_id = queue->id;
+		job->engine_id = engine->id;
+		job->tenant_id = tenant->id;
+		job->submit_time = now;
+		list_move_tail(&job->node, &queue->pending);
+		queue->nr_jobs++;
+		trace_accelq_job_submit(tenant->id, queue->id, engine->id,
+					job->seqno, job->cost_ns, job->flags);
+	}
+	atomic64_add(n, &engine->adev->stats.jobs_accepted);
+	atomic64_add(n, &tenant->stats.jobs_accepted);
+	atomic64_add(n, &client->jobs_submitted);
+
+	accelq_sched_enqueue_locked(queue);
+	accelq_engine_kick_locked(engine);
+	return n;
+}
+
+/**
+ * accelq_queue_submit - SUBMIT
+ * @client: the caller
+ * @args: the request; @args->accepted and @args->first_seqno are returned
+ *
+ * Return: 0 when at least one job was accepted, else a negative errno.
+ */
+int accelq_queue_submit(struct accelq_client *client,
+			struct accelq_submit *args)
+{
+	struct accelq_queue *queue;
+	LIST_HEAD(jobs);
+	u64 first = 0;
+	int ret;
+
+	args->accepted = 0;
+	args->first_seqno = 0;
+	if (args->flags || args->pad)
+		return -EINVAL;
+	if (!args->count || args->count > accelq_max_batch)
+		return -EINVAL;
+	if (args->job_size < sizeof(struct accelq_job) ||
+	    args->job_size > ACCELQ_JOB_SIZE_MAX ||
+	    !IS_ALIGNED(args->job_size, 8))
+		return -EINVAL;
+
+	queue = accelq_queue_lookup(client, args->queue_id);
+	if (!queue)
+		return -ENOENT;
+
+	ret = accelq_batch_read(&jobs, args);
+	if (ret)
+		goto out_free;
+
+	spin_lock_bh(&queue->engine->lock);
+	ret = accelq_queue_accept_locked(queue, &jobs, args->count, &first);
+	spin_unlock_bh(&queue->engine->lock);
+	if (ret > 0) {
+		args->accepted = ret;
+		args->first_seqno = first;
+		ret = 0;
+	}
+
+out_free:
+	accelq_jobs_free(&jobs);
+	accelq_queue_put(&queue);
+	return ret;
+}
+
+/**
+ * accelq_queue_wait - WAIT
+ * @client: the caller
+ * @args: the request
+ *
+ * Return: 0 once the job completed, -ETIMEDOUT, or another negative errno.
+ */
+int accelq_queue_wait(struct accelq_client *client, struct accelq_wait *args)
+{
+	struct accelq_queue *queue;
+	u64 seqno = args->seqno;
+	long ret;
+
+	if (args->flags)
+		return -EINVAL;
+	queue = accelq_queue_lookup(client, args->queue_id);
+	if (!queue)
+		return -ENOENT;
+
+	spin_lock_bh(&queue->engine->lock);
+	if (!seqno || seqno > queue->last_seqno)
+		ret = -EINVAL;
+	else
+		ret = 0;
+	spin_unlock_bh(&queue->engine->lock);
+	if (ret)
+		goto out_put;
+
+#define accelq_seqno_done(q, s) (READ_ONCE((q)->done_seqno) >= (s))
+	if (!args->timeout_ns)
+		ret = accelq_seqno_done(queue, seqno) ? 0 : -ETIMEDOUT;
+	else if (args->timeout_ns < 0)
+		ret = wait_event_interruptible(client->wq,
+					       accelq_seqno_done(queue, seqno));
+	else
+		ret = wait_event_interruptible_hrtimeout(client->wq,
+				accelq_seqno_done(queue, seqno),
+				ns_to_ktime(args->timeout_ns));
+#undef accelq_seqno_done
+	if (ret == -ETIME)
+		ret = -ETIMEDOUT;
+
+out_put:
+	accelq_queue_put(&queue);
+	return ret;
+}
