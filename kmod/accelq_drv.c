@@ -41,6 +41,11 @@ module_param_named(max_client_jobs, accelq_max_client_jobs, uint, 0444);
 MODULE_PARM_DESC(max_client_jobs,
 		 "Accepted but unread jobs per open file (1-16777216, default 65536)");
 
+bool accelq_allow_default_tenant = true;
+module_param_named(default_tenant, accelq_allow_default_tenant, bool, 0644);
+MODULE_PARM_DESC(default_tenant,
+		 "Attribute processes matching no tenant to the default tenant; if off, their open fails with EACCES (default on)");
+
 static unsigned int job_timeout_ms = 5000;
 module_param(job_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(job_timeout_ms,

@@ -28,6 +28,7 @@ extern unsigned int accelq_max_queues;
 extern unsigned int accelq_max_depth;
 extern unsigned int accelq_max_batch;
 extern unsigned int accelq_max_client_jobs;
+extern bool accelq_allow_default_tenant;
 
 u64 accelq_job_timeout_ns(void);
 u64 accelq_timeslice_ns(void);
@@ -65,6 +66,8 @@ struct accelq_stats {
  * @next_client_id: last client id handed out.
  * @clients_lock: protects @clients.
  * @clients: every open client, for debugfs and netlink dumps.
+ * @queues_gen: bumped on every queue creation and destruction, so netlink
+ *	dumps can flag NLM_F_DUMP_INTR.
  * @stats: the job ledger.
  * @debugfs: debugfs directory.
  */
@@ -77,6 +80,7 @@ struct accelq_device {
 	atomic64_t next_client_id;
 	struct mutex clients_lock; /* Protects @clients. */
 	struct list_head clients;
+	atomic_t queues_gen;
 	struct accelq_stats stats;
 	struct dentry *debugfs;
 };

@@ -210,6 +210,8 @@ void accelq_engine_stop_locked(struct accelq_engine *engine,
 	case ACCELQ_STOP_RESET: {
 		int status = reason == ACCELQ_STOP_HANG ? -ETIMEDOUT : -EIO;
 
+		if (reason == ACCELQ_STOP_HANG)
+			accelq_tenant_guilty(se->tenant);
 		engine->nr_resets++;
 		atomic64_inc(&engine->adev->stats.engine_resets);
 		trace_accelq_engine_reset(engine->id, job->tenant_id, queue->id,

@@ -28,6 +28,7 @@ static void accelq_client_release(struct kref *ref)
 	struct accelq_client *client = container_of(ref, struct accelq_client,
 						    ref);
 
+	accelq_tenant_detach(client->tenant);
 	accelq_tenant_put(&client->tenant);
 	put_pid(client->pid);
 	mutex_destroy(&client->lock);

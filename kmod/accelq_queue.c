@@ -142,7 +142,7 @@ void accelq_job_complete_locked(struct accelq_engine *engine,
 		atomic64_inc(&adev->stats.status_io);
 		break;
 	}
-	accelq_tenant_account_status(queue->se->tenant, status);
+	accelq_tenant_job_done(queue->se->tenant, status);
 	atomic64_inc(&client->jobs_completed);
 
 	spin_lock(&client->done_lock);
@@ -208,6 +208,11 @@ int accelq_queue_create(struct accelq_client *client,
 		goto err_unlock;
 	}
 
+	ret = accelq_tenant_queue_admit(client->tenant, args->class,
+					args->depth);
+	if (ret)
+		goto err_unlock;
+
 	engine = args->engine == ACCELQ_ENGINE_ANY ?
 		 accelq_engine_pick_any(adev) : adev->engines[args->engine];
 	queue->engine = engine;
@@ -222,6 +227,7 @@ int accelq_queue_create(struct accelq_client *client,
 		goto err_put_client;
 
 	atomic_inc(&engine->nr_queues);
+	atomic_inc(&adev->queues_gen);
 	list_add_tail(&queue->client_node, &client->queues);
 	client->nr_queues++;
 	mutex_unlock(&client->lock);
@@ -232,6 +238,7 @@ int accelq_queue_create(struct accelq_client *client,
 
 err_put_client:
 	accelq_client_put(&queue->client);
+	accelq_tenant_queue_release(client->tenant);
 err_unlock:
 	mutex_unlock(&client->lock);
 	kfree(queue);
@@ -251,6 +258,7 @@ void accelq_queue_kill(struct accelq_queue *queue)
 	struct accelq_device *adev = engine->adev;
 
 	xa_erase(&adev->queues, queue->id);
+	atomic_inc(&adev->queues_gen);
 
 	spin_lock_bh(&engine->lock);
 	queue->dead = true;
@@ -271,6 +279,7 @@ void accelq_queue_kill(struct accelq_queue *queue)
 	spin_unlock_bh(&engine->lock);
 
 	atomic_dec(&engine->nr_queues);
+	accelq_tenant_queue_release(queue->se->tenant);
 	/* Wake WAITers: every seqno of the queue is now done. */
 	wake_up_interruptible_all(&queue->client->wq);
 	accelq_queue_put(&queue);
@@ -321,6 +330,51 @@ static int accelq_job_read(struct accelq_kjob *job, u64 uptr, u32 size)
 	return 0;
 }
 
+/**
+ * accelq_queues_kill_tenant - destroy every queue of a deleted tenant
+ * @adev: the device
+ * @tenant: the tenant, already marked dead so no queue can be added
+ *
+ * Used by a forced tenant deletion: the jobs complete with -ECANCELED and
+ * their records reach the owning clients as for QUEUE_DESTROY.
+ */
+void accelq_queues_kill_tenant(struct accelq_device *adev,
+			       struct accelq_tenant *tenant)
+{
+	struct accelq_queue *queue;
+	unsigned long id = 0;
+
+	for (;;) {
+		struct accelq_client *client;
+
+		xa_lock(&adev->queues);
+		for (;;) {
+			queue = xa_find(&adev->queues, &id, U32_MAX, XA_PRESENT);
+			if (!queue)
+				break;
+			if (queue->se->tenant == tenant &&
+			    kref_get_unless_zero(&queue->ref))
+				break;
+			id++;
+		}
+		xa_unlock(&adev->queues);
+		if (!queue)
+			return;
+
+		client = queue->client;
+		mutex_lock(&client->lock);
+		/* Unless its owner destroyed or closed it meanwhile. */
+		if (!list_empty(&queue->client_node)) {
+			list_del_init(&queue->client_node);
+			client->nr_queues--;
+			accelq_queue_kill(queue);
+		}
+		mutex_unlock(&client->lock);
+		accelq_queue_put(&queue);
+		id++;
+	}
+}
+
 static void accelq_jobs_free(struct list_head *jobs)
 {
 	struct accelq_kjob *job, *next;
@@ -367,8 +421,9 @@ static int accelq_queue_accept_locked(struct accelq_queue *queue,
 	struct accelq_tenant *tenant = queue->se->tenant;
 	struct accelq_engine *engine = queue->engine;
 	struct accelq_kjob *job, *next;
-	u32 n, room, i = 0;
+	u32 n, room, granted, i = 0;
 	ktime_t now;
+	int ret;
 
 	lockdep_assert_held(&engine->lock);
 
@@ -377,15 +432,20 @@ static int accelq_queue_accept_locked(struct accelq_queue *queue,
 	n = min(count, queue->depth - queue->nr_jobs);
 	if (!n)
 		return -EAGAIN;
+	ret = accelq_tenant_submit_admit(tenant, &n);
+	if (ret)
+		return ret;
 
 	spin_lock(&client->done_lock);
 	room = accelq_max_client_jobs - min(client->nr_outstanding,
 					    accelq_max_client_jobs);
-	n = min(n, room);
-	client->nr_outstanding += n;
+	granted = min(n, room);
+	client->nr_outstanding += granted;
 	spin_unlock(&client->done_lock);
-	if (!n)
+	accelq_tenant_submit_unreserve(tenant, n - granted);
+	if (!granted)
 		return -ENOBUFS;
+	n = granted;
 
 	now = ktime_get();
 	*first_seqno = queue->last_seqno + 1;

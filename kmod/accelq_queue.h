@@ -18,6 +18,7 @@ struct accelq_client;
 struct accelq_device;
 struct accelq_engine;
 struct accelq_sched_entity;
+struct accelq_tenant;
 struct accelq_queue_create;
 struct accelq_submit;
 struct accelq_wait;
@@ -112,6 +113,8 @@ int accelq_queue_create(struct accelq_client *client,
 			struct accelq_queue_create *args);
 int accelq_queue_destroy(struct accelq_client *client, u32 id);
 void accelq_queue_kill(struct accelq_queue *queue);
+void accelq_queues_kill_tenant(struct accelq_device *adev,
+			       struct accelq_tenant *tenant);
 int accelq_queue_submit(struct accelq_client *client,
 			struct accelq_submit *args);
 int accelq_queue_wait(struct accelq_client *client, struct accelq_wait *args);

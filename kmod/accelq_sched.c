@@ -158,10 +158,19 @@ struct accelq_queue *accelq_sched_pick_locked(struct accelq_engine *engine)
 
 	lockdep_assert_held(&engine->lock);
 
-	left = rb_first_cached(&engine->runnable);
-	if (!left)
-		return NULL;
-	se = node_to_se(left);
+	/*
+	 * A tenant throttled on another engine is still in this tree: it
+	 * leaves it when met here and comes back when its cap is refilled.
+	 */
+	for (;;) {
+		left = rb_first_cached(&engine->runnable);
+		if (!left)
+			return NULL;
+		se = node_to_se(left);
+		if (!accelq_tenant_throttled(se->tenant))
+			break;
+		accelq_se_remove_locked(engine, se);
+	}
 
 	queue = NULL;
 	for (c = ACCELQ_NR_CLASSES; c-- > 0;) {
@@ -232,7 +241,8 @@ bool accelq_sched_should_preempt_locked(struct accelq_engine *engine)
 	if (accelq_tenant_throttled(cur->tenant))
 		return true;
 	left = rb_first_cached(&engine->runnable);
-	return left && !accelq_vtime_before(cur->vtime, node_to_se(left)->vtime);
+	return left && !accelq_vtime_before(cur->vtime, node_to_se(left)->vtime) &&
+	       !accelq_tenant_throttled(node_to_se(left)->tenant);
 }
 
 /**

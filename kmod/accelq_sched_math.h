@@ -78,13 +78,14 @@ static inline s64 accelq_cap_refill(s64 runtime, u64 quota, u64 burst)
 	return r > limit ? limit : r;
 }
 
+/* Debt saturates at -2^62 ns (146 years): never wraps. */
+#define ACCELQ_CAP_DEBT_MIN	(-(s64)(1ULL << 62))
+
 static inline s64 accelq_cap_charge(s64 runtime, u64 run_ns)
 {
-	/* Saturate: a debt beyond 2^62 ns (146 years) is not meaningful. */
-	if (run_ns > (1ULL << 62))
-		run_ns = 1ULL << 62;
-	if (runtime < -(s64)(1ULL << 62))
-		return runtime;
+	/* runtime is at least ACCELQ_CAP_DEBT_MIN and at most quota + burst. */
+	if (run_ns > (u64)(runtime - ACCELQ_CAP_DEBT_MIN))
+		return ACCELQ_CAP_DEBT_MIN;
 	return runtime - (s64)run_ns;
 }
 

@@ -209,6 +209,127 @@ struct accelq_completion {
 	__u64 run_ns;
 };
 
+/**
+ * DOC: generic netlink family "accelq"
+ *
+ * The control plane: tenants, engines and queues. Family name
+ * %ACCELQ_GENL_NAME, version %ACCELQ_GENL_VERSION, no multicast group (on
+ * 6.1 a group cannot be restricted to administrators, and tenant data is
+ * private). Every command except %ACCELQ_CMD_ENGINE_GET requires
+ * CAP_NET_ADMIN. Attributes are strictly validated; errors carry an extack
+ * message naming the offending attribute. Dumps are resumable and flag
+ * NLM_F_DUMP_INTR when tenants or queues were created or destroyed
+ * meanwhile. See docs/netlink.md.
+ */
+#define ACCELQ_GENL_NAME		"accelq"
+#define ACCELQ_GENL_VERSION		1
+
+/* Limits of tenant attributes. */
+#define ACCELQ_TENANT_NAME_LEN		64	/* including the NUL */
+#define ACCELQ_TENANT_WEIGHT_MIN	1
+#define ACCELQ_TENANT_WEIGHT_DEFAULT	100
+#define ACCELQ_TENANT_WEIGHT_MAX	10000
+#define ACCELQ_CAP_PERIOD_MIN_NS	1000000ULL	/* 1 ms */
+#define ACCELQ_CAP_PERIOD_MAX_NS	1000000000ULL	/* 1 s */
+#define ACCELQ_CAP_PERIOD_DEFAULT_NS	100000000ULL	/* 100 ms */
+#define ACCELQ_CAP_QUOTA_MIN_NS		100000ULL	/* 100 us */
+#define ACCELQ_TENANT_LIMIT_MAX		(1u << 24)
+
+/* ACCELQ_A_TENANT_CLASSES bits. */
+#define ACCELQ_CLASS_MASK_BATCH		(1u << ACCELQ_CLASS_BATCH)
+#define ACCELQ_CLASS_MASK_LATENCY	(1u << ACCELQ_CLASS_LATENCY)
+#define ACCELQ_CLASS_MASK_ALL		(ACCELQ_CLASS_MASK_BATCH | \
+					 ACCELQ_CLASS_MASK_LATENCY)
+
+/* ACCELQ_A_TENANT_DEL_FLAGS bits. */
+#define ACCELQ_TENANT_DEL_FORCE		(1u << 0)
+
+/* ACCELQ_A_TENANT_FLAGS bits (returned). */
+#define ACCELQ_TENANT_F_BANNED		(1u << 0)
+#define ACCELQ_TENANT_F_THROTTLED	(1u << 1)
+#define ACCELQ_TENANT_F_DEFAULT		(1u << 2)
+
+enum accelq_cmd {
+	ACCELQ_CMD_UNSPEC,
+	ACCELQ_CMD_TENANT_NEW,		/* NAME, match, settings -> tenant */
+	ACCELQ_CMD_TENANT_SET,		/* ID or NAME, settings -> tenant */
+	ACCELQ_CMD_TENANT_DEL,		/* ID or NAME, DEL_FLAGS */
+	ACCELQ_CMD_TENANT_GET,		/* ID or NAME, or dump -> tenant(s) */
+	ACCELQ_CMD_TENANT_CLEAR_BAN,	/* ID or NAME */
+	ACCELQ_CMD_ENGINE_GET,		/* ENGINE_ID, or dump -> engine(s) */
+	ACCELQ_CMD_ENGINE_RESET,	/* ENGINE_ID */
+	ACCELQ_CMD_QUEUE_GET,		/* dump, optional TENANT_ID filter */
+
+	__ACCELQ_CMD_MAX,
+	ACCELQ_CMD_MAX = __ACCELQ_CMD_MAX - 1
+};
+
+enum accelq_attr {
+	ACCELQ_A_UNSPEC,
+	ACCELQ_A_TENANT_ID,		/* u32 */
+	ACCELQ_A_TENANT_NAME,		/* string, [A-Za-z0-9_.-], 1..63 */
+	ACCELQ_A_TENANT_MATCH_CGROUP,	/* string: cgroup v2 path, e.g. /a/b */
+	ACCELQ_A_TENANT_MATCH_UID,	/* u32, in the initial user namespace */
+	ACCELQ_A_TENANT_CGROUP_ID,	/* u64, returned */
+	ACCELQ_A_TENANT_WEIGHT,		/* u32, 1..10000 */
+	ACCELQ_A_TENANT_CAP_QUOTA_NS,	/* u64, 0 = no cap */
+	ACCELQ_A_TENANT_CAP_PERIOD_NS,	/* u64, 1 ms..1 s */
+	ACCELQ_A_TENANT_CAP_BURST_NS,	/* u64, <= quota */
+	ACCELQ_A_TENANT_CLASSES,	/* u32, ACCELQ_CLASS_MASK_* */
+	ACCELQ_A_TENANT_MAX_QUEUES,	/* u32, 0 = unlimited */
+	ACCELQ_A_TENANT_MAX_INFLIGHT,	/* u32, 0 = unlimited */
+	ACCELQ_A_TENANT_MAX_DEPTH,	/* u32, 0 = unlimited */
+	ACCELQ_A_TENANT_GUILTY_LIMIT,	/* u32, hangs before a ban, 0 = never */
+	ACCELQ_A_TENANT_DEL_FLAGS,	/* u32, ACCELQ_TENANT_DEL_* */
+	ACCELQ_A_TENANT_FLAGS,		/* u32, ACCELQ_TENANT_F_*, returned */
+	ACCELQ_A_TENANT_STATS,		/* nest of ACCELQ_A_STATS_*, returned */
+	ACCELQ_A_TENANT_NR_QUEUES,	/* u32, returned */
+	ACCELQ_A_TENANT_NR_CLIENTS,	/* u32, returned */
+	ACCELQ_A_TENANT_NR_INFLIGHT,	/* u32, returned */
+	ACCELQ_A_ENGINE_ID,		/* u32 */
+	ACCELQ_A_ENGINE_NAME,		/* string, returned */
+	ACCELQ_A_ENGINE_BUSY_NS,	/* u64, returned */
+	ACCELQ_A_ENGINE_NR_QUEUES,	/* u32, returned */
+	ACCELQ_A_ENGINE_RESETS,		/* u64, returned */
+	ACCELQ_A_ENGINE_PREEMPTIONS,	/* u64, returned */
+	ACCELQ_A_QUEUE_ID,		/* u32, returned */
+	ACCELQ_A_QUEUE_CLASS,		/* u32, returned */
+	ACCELQ_A_QUEUE_DEPTH,		/* u32, returned */
+	ACCELQ_A_QUEUE_NR_JOBS,		/* u32, queued + running, returned */
+	ACCELQ_A_QUEUE_LAST_SEQNO,	/* u64, returned */
+	ACCELQ_A_QUEUE_DONE_SEQNO,	/* u64, returned */
+	ACCELQ_A_CLIENT_ID,		/* u64, returned */
+	ACCELQ_A_CLIENT_PID,		/* u32, returned (opener's tgid) */
+	ACCELQ_A_PAD,
+
+	__ACCELQ_A_MAX,
+	ACCELQ_A_MAX = __ACCELQ_A_MAX - 1
+};
+
+/* Nested in ACCELQ_A_TENANT_STATS; all u64 and monotonic unless noted. */
+enum accelq_stats_attr {
+	ACCELQ_A_STATS_UNSPEC,
+	ACCELQ_A_STATS_BUSY_NS,		/* total engine time */
+	ACCELQ_A_STATS_ENGINE_BUSY,	/* nest: ACCELQ_A_STATS_BUSY_NS per
+					 * engine, attribute type = engine id + 1
+					 */
+	ACCELQ_A_STATS_JOBS_ACCEPTED,
+	ACCELQ_A_STATS_JOBS_OK,
+	ACCELQ_A_STATS_JOBS_CANCELED,
+	ACCELQ_A_STATS_JOBS_TIMEDOUT,
+	ACCELQ_A_STATS_JOBS_IO,
+	ACCELQ_A_STATS_WAIT_NS,		/* sum of job wait times */
+	ACCELQ_A_STATS_PREEMPTIONS,
+	ACCELQ_A_STATS_NR_PERIODS,	/* as cpu.stat */
+	ACCELQ_A_STATS_NR_THROTTLED,	/* as cpu.stat */
+	ACCELQ_A_STATS_THROTTLED_NS,	/* as cpu.stat throttled_usec, in ns */
+	ACCELQ_A_STATS_GUILTY,		/* hangs charged (u32 semantics) */
+	ACCELQ_A_STATS_PAD,
+
+	__ACCELQ_A_STATS_MAX,
+	ACCELQ_A_STATS_MAX = __ACCELQ_A_STATS_MAX - 1
+};
+
 #define ACCELQ_IOCTL_BASE	0xAC
 
 #define ACCELQ_IOCTL_GET_INFO \
