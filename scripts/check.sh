@@ -1,0 +1,70 @@
+#!/bin/bash
+# make check: host-side unit tests, then the guest suite in a fresh QEMU
+# guest running the Debian kernel. Ends with "N passed, N failed".
+set -u
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+OUT=${ACCELQ_CHECK_OUT:-$REPO/out/check}
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+passed=0
+failed=0
+skipped=0
+
+# Count TAP result lines of one log.
+tally() {
+	local log=$1 p f s
+	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
+	s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$log" | head -1)
+	f=$(grep -cE '^not ok [0-9]+' "$log" | head -1)
+	passed=$((passed + p - s))
+	skipped=$((skipped + s))
+	failed=$((failed + f))
+}
+
+run_host() {
+	local name=$1
+	shift
+	echo "# host: $name"
+	"$@" >"$OUT/host-$name.tap" 2>&1
+	local rc=$?
+	cat "$OUT/host-$name.tap"
+	if grep -qE '^(not )?ok [0-9]+' "$OUT/host-$name.tap"; then
+		tally "$OUT/host-$name.tap"
+		if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$OUT/host-$name.tap"; then
+			echo "not ok - host $name exited $rc"
+			failed=$((failed + 1))
+		fi
+	elif [ $rc -eq 0 ]; then
+		echo "ok - host $name"
+		passed=$((passed + 1))
+	else
+		echo "not ok - host $name exited $rc"
+		failed=$((failed + 1))
+	fi
+}
+
+for t in "$REPO"/tests/unit/test_*; do
+	[ -x "$t" ] || continue
+	case "$t" in *.c|*.h) continue ;; esac
+	run_host "$(basename "$t")" "$t"
+done
+run_host check-kernel-log "$REPO/scripts/test-check-kernel-log.sh"
+
+echo "# guest: tests/run-guest.sh"
+"$REPO/scripts/vm" --timeout "${ACCELQ_CHECK_TIMEOUT:-1500}" --out "$OUT/vm" \
+	-- "$REPO/tests/run-guest.sh" 2>&1 | tee "$OUT/guest.log"
+vm_rc=${PIPESTATUS[0]}
+
+# The guest prints its own summary; count its TAP lines instead.
+tally "$OUT/guest.log"
+if [ "$vm_rc" -ne 0 ]; then
+	echo "not ok - guest run exited $vm_rc (see $OUT/vm)"
+	failed=$((failed + 1))
+fi
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ]
