@@ -90,6 +90,10 @@ struct accelq_info {
  * @class: %ACCELQ_CLASS_BATCH or %ACCELQ_CLASS_LATENCY.
  * @depth: most jobs queued or running on this queue, 1..max_depth.
  * @queue_id: Returned: id of the new queue (never 0).
+ *
+ * Errors besides -EINVAL: -EMFILE (max_queues of this file), -EACCES (class
+ * not allowed to the tenant), -ERANGE (depth above the tenant's limit),
+ * -EDQUOT (tenant's queue limit), -ENOLINK (tenant deleted).
  * @engine_out: Returned: engine the queue is bound to.
  */
 struct accelq_queue_create {
@@ -142,9 +146,10 @@ struct accelq_job {
  *	first. The whole batch is validated before any job is accepted: an
  *	invalid job rejects the whole batch with -EINVAL. Capacity may then
  *	accept a prefix only: the ioctl returns 0 with @accepted < @count when
- *	at least one job was accepted, and fails with the capacity errno
- *	(-EAGAIN queue full, -ENOBUFS client completion backlog full) when none
- *	was.
+ *	at least one job was accepted, and fails when none was with -EAGAIN
+ *	(queue full), -EDQUOT (tenant in-flight limit), -ENOBUFS (client
+ *	completion backlog full), -EPERM (tenant banned after hangs) or
+ *	-ENOLINK (tenant deleted).
  * @pad: must be zero.
  * @first_seqno: Returned: sequence number of the first accepted job; the
  *	others follow consecutively. Sequence numbers are per queue, start at 1
