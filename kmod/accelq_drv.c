@@ -17,6 +17,7 @@
 #include "accelq_drv.h"
 #include "accelq_engine.h"
 #include "accelq_file.h"
+#include "accelq_netlink.h"
 #include "accelq_queue.h"
 #include "accelq_tenant.h"
 
@@ -128,10 +129,16 @@ static int __init accelq_init(void)
 	if (ret)
 		goto err_fini_debugfs;
 
+	ret = accelq_netlink_init();
+	if (ret)
+		goto err_deregister;
+
 	pr_info("accelq: ABI %u, %u simulated engines\n", ACCELQ_ABI_VERSION,
 		adev->nr_engines);
 	return 0;
 
+err_deregister:
+	misc_deregister(&adev->misc);
 err_fini_debugfs:
 	accelq_debugfs_fini(adev);
 	accelq_dev = NULL;
@@ -150,6 +157,7 @@ static void __exit accelq_exit(void)
 {
 	struct accelq_device *adev = accelq_dev;
 
+	accelq_netlink_fini();
 	/* The module is only unloadable with no file open: nothing is queued. */
 	misc_deregister(&adev->misc);
 	accelq_debugfs_fini(adev);

@@ -556,8 +556,8 @@ int accelq_queue_wait(struct accelq_client *client, struct accelq_wait *args)
 					       accelq_seqno_done(queue, seqno));
 	else
 		ret = wait_event_interruptible_hrtimeout(client->wq,
-				accelq_seqno_done(queue, seqno),
-				ns_to_ktime(args->timeout_ns));
+							 accelq_seqno_done(queue, seqno),
+							 ns_to_ktime(args->timeout_ns));
 #undef accelq_seqno_done
 	if (ret == -ETIME)
 		ret = -ETIMEDOUT;

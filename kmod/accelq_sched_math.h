@@ -14,13 +14,13 @@
 #define accelq_mul_div(a, mul, div)	mul_u64_u32_div(a, mul, div)
 #else
 #include <stdbool.h>
-#include <stdint.h>
-typedef uint64_t u64;
-typedef int64_t s64;
-typedef uint32_t u32;
+#include <linux/types.h>
+typedef __u64 u64;
+typedef __s64 s64;
+typedef __u32 u32;
 static inline u64 accelq_mul_div(u64 a, u32 mul, u32 div)
 {
-	return (u64)(((unsigned __int128)a * mul) / div);
+	return (u64)(((__uint128_t)a * mul) / div);
 }
 #endif
 

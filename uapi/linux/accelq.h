@@ -7,8 +7,9 @@
 #ifndef _UAPI_LINUX_ACCELQ_H
 #define _UAPI_LINUX_ACCELQ_H
 
-#include <linux/types.h>
+#include <linux/const.h>
 #include <linux/ioctl.h>
+#include <linux/types.h>
 
 /**
  * DOC: accelq character device ABI
@@ -39,10 +40,10 @@
 #define ACCELQ_CLASS_LATENCY		1
 
 /* Capability bits reported in &struct accelq_info.caps. */
-#define ACCELQ_CAP_PREEMPT		(1ULL << 0) /* timeslice preemption */
-#define ACCELQ_CAP_TENANTS		(1ULL << 1) /* tenants and netlink */
-#define ACCELQ_CAP_WAIT			(1ULL << 2) /* ACCELQ_IOCTL_WAIT */
-#define ACCELQ_CAP_SIM_ENGINES		(1ULL << 3) /* engines are simulated */
+#define ACCELQ_CAP_PREEMPT		_BITULL(0) /* timeslice preemption */
+#define ACCELQ_CAP_TENANTS		_BITULL(1) /* tenants and netlink */
+#define ACCELQ_CAP_WAIT			_BITULL(2) /* ACCELQ_IOCTL_WAIT */
+#define ACCELQ_CAP_SIM_ENGINES		_BITULL(3) /* engines are simulated */
 
 /**
  * struct accelq_info - device, limits and client identity
@@ -117,7 +118,7 @@ struct accelq_queue_destroy {
 };
 
 /* Job flags (&struct accelq_job.flags). */
-#define ACCELQ_JOB_PREEMPTIBLE		(1u << 0)
+#define ACCELQ_JOB_PREEMPTIBLE		_BITUL(0)
 #define ACCELQ_JOB_FLAGS_MASK		(ACCELQ_JOB_PREEMPTIBLE)
 
 /**
@@ -184,7 +185,7 @@ struct accelq_wait {
 };
 
 /* Completion flags (&struct accelq_completion.flags). */
-#define ACCELQ_COMPLETION_PREEMPTED	(1u << 0) /* was preempted at least once */
+#define ACCELQ_COMPLETION_PREEMPTED	_BITUL(0) /* was preempted at least once */
 
 /**
  * struct accelq_completion - record read() from the device, one per job
@@ -238,21 +239,21 @@ struct accelq_completion {
 #define ACCELQ_CAP_PERIOD_MAX_NS	1000000000ULL	/* 1 s */
 #define ACCELQ_CAP_PERIOD_DEFAULT_NS	100000000ULL	/* 100 ms */
 #define ACCELQ_CAP_QUOTA_MIN_NS		100000ULL	/* 100 us */
-#define ACCELQ_TENANT_LIMIT_MAX		(1u << 24)
+#define ACCELQ_TENANT_LIMIT_MAX		16777216u
 
 /* ACCELQ_A_TENANT_CLASSES bits. */
-#define ACCELQ_CLASS_MASK_BATCH		(1u << ACCELQ_CLASS_BATCH)
-#define ACCELQ_CLASS_MASK_LATENCY	(1u << ACCELQ_CLASS_LATENCY)
+#define ACCELQ_CLASS_MASK_BATCH		_BITUL(ACCELQ_CLASS_BATCH)
+#define ACCELQ_CLASS_MASK_LATENCY	_BITUL(ACCELQ_CLASS_LATENCY)
 #define ACCELQ_CLASS_MASK_ALL		(ACCELQ_CLASS_MASK_BATCH | \
 					 ACCELQ_CLASS_MASK_LATENCY)
 
 /* ACCELQ_A_TENANT_DEL_FLAGS bits. */
-#define ACCELQ_TENANT_DEL_FORCE		(1u << 0)
+#define ACCELQ_TENANT_DEL_FORCE		_BITUL(0)
 
 /* ACCELQ_A_TENANT_FLAGS bits (returned). */
-#define ACCELQ_TENANT_F_BANNED		(1u << 0)
-#define ACCELQ_TENANT_F_THROTTLED	(1u << 1)
-#define ACCELQ_TENANT_F_DEFAULT		(1u << 2)
+#define ACCELQ_TENANT_F_BANNED		_BITUL(0)
+#define ACCELQ_TENANT_F_THROTTLED	_BITUL(1)
+#define ACCELQ_TENANT_F_DEFAULT		_BITUL(2)
 
 enum accelq_cmd {
 	ACCELQ_CMD_UNSPEC,
