@@ -309,6 +309,8 @@ static enum hrtimer_restart accelq_engine_slice_fn(struct hrtimer *t)
 		accelq_engine_charge_locked(engine, job, engine->running_q,
 					    run_ns);
 		accelq_sched_charge_locked(engine, engine->running_se, run_ns);
+		trace_accelq_job_tick(job->tenant_id, engine->running_q->id,
+				      engine->id, job->seqno, run_ns);
 		engine->stint_start = now;
 		accelq_engine_arm_locked(engine);
 	}

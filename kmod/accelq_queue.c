@@ -158,7 +158,8 @@ void accelq_job_complete_locked(struct accelq_engine *engine,
 	if (discard) {
 		atomic64_inc(&adev->stats.completions_discarded);
 		accelq_job_free(job);
-	} else {
+	} else if (wq_has_sleeper(&client->wq)) {
+		/* The barrier in wq_has_sleeper() orders the list update above. */
 		wake_up_interruptible_all(&client->wq);
 	}
 }

@@ -65,9 +65,10 @@ TRACE_EVENT(accelq_job_start,
 );
 
 /*
- * @run_ns is the engine time of this job since its last start or resume
- * (the stint), so summing run_ns over job_end and job_preempt gives busy
- * time exactly; @total_run_ns is the job's whole engine time.
+ * @run_ns is the engine time of this job since its last start, resume or
+ * timeslice renewal (the stint), so summing run_ns over job_end, job_preempt
+ * and job_tick gives busy time exactly; @total_run_ns is the job's whole
+ * engine time.
  */
 TRACE_EVENT(accelq_job_end,
 	    TP_PROTO(u32 tenant, u32 queue, u32 engine, u64 seqno, s32 status,
@@ -176,6 +177,31 @@ TRACE_EVENT(accelq_tenant_ban,
 	    ),
 	    TP_printk("tenant=%u banned=%u guilty=%u",
 		      __entry->tenant, __entry->banned, __entry->guilty)
+);
+
+/*
+ * A preemptible job that nobody waits for keeps its engine at the end of a
+ * timeslice: its stint so far, @run_ns, is charged and a new stint begins.
+ * Summing run_ns of job_end, job_preempt and job_tick gives busy time.
+ */
+TRACE_EVENT(accelq_job_tick,
+	    TP_PROTO(u32 tenant, u32 queue, u32 engine, u64 seqno, u64 run_ns),
+	    TP_ARGS(tenant, queue, engine, seqno, run_ns),
+	    TP_STRUCT__entry(__field(u32, tenant)
+			     __field(u32, queue)
+			     __field(u32, engine)
+			     __field(u64, seqno)
+			     __field(u64, run_ns)
+	    ),
+	    TP_fast_assign(__entry->tenant = tenant;
+			   __entry->queue = queue;
+			   __entry->engine = engine;
+			   __entry->seqno = seqno;
+			   __entry->run_ns = run_ns;
+	    ),
+	    TP_printk("tenant=%u queue=%u engine=%u seqno=%llu run_ns=%llu",
+		      __entry->tenant, __entry->queue, __entry->engine,
+		      __entry->seqno, __entry->run_ns)
 );
 
 #endif /* __ACCELQ_TRACE_H__ */
