@@ -12,8 +12,7 @@ REPO := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 # The guest kernel version: the one linux-headers-amd64 points at, which is
 # also what linux-image-amd64 resolves to.
-KVER ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
-	sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p')
+KVER ?= $(shell $(REPO)/scripts/fetch-kernel.sh --print-ver 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 
 CC ?= gcc
