@@ -19,7 +19,7 @@ CC ?= gcc
 export CC
 
 .DELETE_ON_ERROR:
-.PHONY: all module userspace tests unit clean check check-host check-guest \
+.PHONY: all module userspace tests tools unit clean check check-host check-guest \
 	demo lint sparse checkpatch setup help
 
 all: module userspace
@@ -30,7 +30,10 @@ help:
 module:
 	$(MAKE) -C $(KDIR) M=$(REPO) modules
 
-userspace: tests
+userspace: tests tools
+
+tools:
+	$(MAKE) -C $(REPO)/tools
 
 tests:
 	$(MAKE) -C $(REPO)/tests
@@ -65,4 +68,5 @@ lint: checkpatch sparse
 clean:
 	$(MAKE) -C $(KDIR) M=$(REPO) clean
 	$(MAKE) -C $(REPO)/tests clean
+	-$(MAKE) -C $(REPO)/tools clean
 	-$(MAKE) -C $(REPO)/tests/unit clean

@@ -983,8 +983,7 @@ static void __init accelq_nl_build_policies(void)
 /**
  * accelq_netlink_init - register the generic netlink family
  *
- * Called once accelq_dev is set up, as the last step of module init.
- *
+ * Context: module init, once accelq_dev is usable (its last step).
  * Return: 0 or a negative errno.
  */
 int __init accelq_netlink_init(void)
