@@ -316,8 +316,10 @@ enum accelq_attr {
 enum accelq_stats_attr {
 	ACCELQ_A_STATS_UNSPEC,
 	ACCELQ_A_STATS_BUSY_NS,		/* total engine time */
-	ACCELQ_A_STATS_ENGINE_BUSY,	/* nest: ACCELQ_A_STATS_BUSY_NS per
-					 * engine, attribute type = engine id + 1
+	ACCELQ_A_STATS_ENGINE_BUSY,	/* nest: one u64 busy ns per engine,
+					 * attribute type = engine id + 1;
+					 * alignment padding, where an
+					 * architecture needs it, has type 0
 					 */
 	ACCELQ_A_STATS_JOBS_ACCEPTED,
 	ACCELQ_A_STATS_JOBS_OK,
@@ -329,7 +331,9 @@ enum accelq_stats_attr {
 	ACCELQ_A_STATS_NR_PERIODS,	/* as cpu.stat */
 	ACCELQ_A_STATS_NR_THROTTLED,	/* as cpu.stat */
 	ACCELQ_A_STATS_THROTTLED_NS,	/* as cpu.stat throttled_usec, in ns */
-	ACCELQ_A_STATS_GUILTY,		/* hangs charged (u32 semantics) */
+	ACCELQ_A_STATS_GUILTY,		/* u32: hangs since the last ban
+					 * clearing (reset by CLEAR_BAN)
+					 */
 	ACCELQ_A_STATS_PAD,
 
 	__ACCELQ_A_STATS_MAX,
