@@ -19,7 +19,7 @@ CC ?= gcc
 export CC
 
 .DELETE_ON_ERROR:
-.PHONY: all module userspace tests tools unit clean check check-host check-guest \
+.PHONY: all module userspace tests tools bpf unit clean check check-host check-guest \
 	demo lint sparse checkpatch setup help
 
 all: module userspace
@@ -30,7 +30,11 @@ help:
 module:
 	$(MAKE) -C $(KDIR) M=$(REPO) modules
 
-userspace: tests tools
+userspace: tests tools bpf
+
+bpf:
+	$(MAKE) -C $(REPO)/bpf
+	$(MAKE) -C $(REPO)/tests/bpf
 
 tools:
 	$(MAKE) -C $(REPO)/tools
@@ -69,4 +73,6 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(REPO) clean
 	$(MAKE) -C $(REPO)/tests clean
 	-$(MAKE) -C $(REPO)/tools clean
+	-$(MAKE) -C $(REPO)/bpf clean
+	-$(MAKE) -C $(REPO)/tests/bpf clean
 	-$(MAKE) -C $(REPO)/tests/unit clean
