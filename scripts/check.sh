@@ -52,17 +52,33 @@ for t in "$REPO"/tests/unit/test_*; do
 done
 run_host check-kernel-log "$REPO/scripts/test-check-kernel-log.sh"
 
-echo "# guest: tests/run-guest.sh"
-"$REPO/scripts/vm" --timeout "${ACCELQ_CHECK_TIMEOUT:-1500}" --out "$OUT/vm" \
-	-- "$REPO/tests/run-guest.sh" 2>&1 | tee "$OUT/guest.log"
-vm_rc=${PIPESTATUS[0]}
+# One fresh guest per suite: each gets its own kernel log check.
+run_guest() {
+	local name=$1 script=$2
+	shift 2
+	if [ ! -x "$REPO/${script%% *}" ]; then
+		echo "# guest: $name: $script missing, skipped"
+		return
+	fi
+	echo "# guest: $name ($script)"
+	"$REPO/scripts/vm" --timeout "${ACCELQ_CHECK_TIMEOUT:-1500}" \
+		--out "$OUT/vm-$name" "$@" -- "$REPO/$script" 2>&1 |
+		tee "$OUT/guest-$name.log"
+	local vm_rc=${PIPESTATUS[0]}
+	tally "$OUT/guest-$name.log"
+	if [ "$vm_rc" -ne 0 ]; then
+		echo "not ok - guest suite $name exited $vm_rc (see $OUT/vm-$name)"
+		failed=$((failed + 1))
+	fi
+}
 
-# The guest prints its own summary; count its TAP lines instead.
-tally "$OUT/guest.log"
-if [ "$vm_rc" -ne 0 ]; then
-	echo "not ok - guest run exited $vm_rc (see $OUT/vm)"
-	failed=$((failed + 1))
-fi
+run_guest core tests/run-guest.sh
+run_guest netlink tests/run-netlink.sh
+run_guest sched tests/sched/run.sh
+run_guest bpf tests/bpf/run.sh --smp 2 --maxcpus 4 \
+	--env ACCELQ_BPF_EXPECT_POSSIBLE=4
+run_guest daemon tests/daemon/run.sh
+run_guest bench-smoke "bench/run.sh --smoke"
 
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
