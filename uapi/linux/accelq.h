@@ -150,7 +150,8 @@ struct accelq_job {
  *	at least one job was accepted, and fails when none was with -EAGAIN
  *	(queue full), -EDQUOT (tenant in-flight limit), -ENOBUFS (client
  *	completion backlog full), -EPERM (tenant banned after hangs) or
- *	-ENOLINK (tenant deleted).
+ *	-ENOLINK (tenant deleted). When the ioctl fails nothing was accepted
+ *	and the structure is left as passed.
  * @pad: must be zero.
  * @first_seqno: Returned: sequence number of the first accepted job; the
  *	others follow consecutively. Sequence numbers are per queue, start at 1
