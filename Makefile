@@ -41,6 +41,7 @@ tools:
 
 tests:
 	$(MAKE) -C $(REPO)/tests
+	$(MAKE) -C $(REPO)/tests/sched
 
 unit:
 	$(MAKE) -C $(REPO)/tests/unit
@@ -72,6 +73,7 @@ lint: checkpatch sparse
 clean:
 	$(MAKE) -C $(KDIR) M=$(REPO) clean
 	$(MAKE) -C $(REPO)/tests clean
+	-$(MAKE) -C $(REPO)/tests/sched clean
 	-$(MAKE) -C $(REPO)/tools clean
 	-$(MAKE) -C $(REPO)/bpf clean
 	-$(MAKE) -C $(REPO)/tests/bpf clean

@@ -92,11 +92,19 @@ void accelq_engine_kick_locked(struct accelq_engine *engine)
 		int ret;
 
 		queue = accelq_sched_pick_locked(engine);
-		if (!queue)
+		if (!queue) {
+			engine->stop_pending = false;
 			return;
+		}
 
 		job = list_first_entry(&queue->pending, struct accelq_kjob, node);
-		now = ktime_get();
+		/*
+		 * A job that follows one that just stopped starts at the very
+		 * instant the other stopped, so engine time adds up to wall
+		 * time on a saturated engine, whatever the CPU overhead.
+		 */
+		now = engine->stop_pending ? engine->stop_time : ktime_get();
+		engine->stop_pending = false;
 		if (!job->started) {
 			job->started = true;
 			job->wait_ns = ktime_to_ns(ktime_sub(now, job->submit_time));
@@ -169,7 +177,9 @@ void accelq_engine_stop_locked(struct accelq_engine *engine,
 		left = engine->ops->preempt(engine);
 
 	accelq_engine_disarm_locked(engine);
-	run_ns = ktime_to_ns(ktime_sub(ktime_get(), engine->stint_start));
+	engine->stop_time = ktime_get();
+	engine->stop_pending = true;
+	run_ns = ktime_to_ns(ktime_sub(engine->stop_time, engine->stint_start));
 	if (!job->remaining_ns)
 		run_ns = 0;
 	accelq_engine_charge_locked(engine, job, queue, run_ns);

@@ -81,6 +81,9 @@ enum accelq_stop_reason {
  *	@lock.
  * @stint_start: when @running last started or resumed (or its timeslice was
  *	renewed). Protected by @lock.
+ * @stop_time: when the last job left the engine. Protected by @lock.
+ * @stop_pending: the next start in this critical section begins at
+ *	@stop_time. Protected by @lock.
  * @watchdog: hang detector for @running (job timeout).
  * @slice: timeslice timer for a preemptible @running.
  * @runnable: entities with runnable queues, by virtual time. Protected by
@@ -105,6 +108,8 @@ struct accelq_engine {
 	struct accelq_sched_entity *running_se;
 	u64 token;
 	ktime_t stint_start;
+	ktime_t stop_time;
+	bool stop_pending;
 	struct hrtimer watchdog;
 	struct hrtimer slice;
 	struct rb_root_cached runnable;

@@ -500,7 +500,8 @@ int accelq_queue_submit(struct accelq_client *client,
 
 	queue = accelq_queue_lookup(client, args->queue_id);
 	if (!queue)
-		return -ENOENT;
+		/* A forced tenant deletion took the queue with it. */
+		return READ_ONCE(client->tenant->dead) ? -ENOLINK : -ENOENT;
 
 	ret = accelq_batch_read(&jobs, args);
 	if (ret)
