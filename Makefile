@@ -5,6 +5,7 @@
 #   make              build accelq.ko and every userspace program and test
 #   make check        set up, build, run host unit tests and the guest suite
 #   make demo         set up, build, boot a guest and run the demo
+#   make bench         benchmarks in a guest (docs/benchmarks.md)
 #   make lint         checkpatch (--strict) and sparse on the module
 #   make KDIR=/lib/modules/$(uname -r)/build   build for the running kernel
 
@@ -19,7 +20,7 @@ CC ?= gcc
 export CC
 
 .DELETE_ON_ERROR:
-.PHONY: all module userspace tests tools bpf unit clean check check-host check-guest \
+.PHONY: all module userspace tests tools bpf bench unit clean check check-host check-guest \
 	demo lint sparse checkpatch setup help
 
 all: module userspace
@@ -31,6 +32,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(REPO) modules
 
 userspace: tests tools bpf
+	$(MAKE) -C $(REPO)/bench
 
 bpf:
 	$(MAKE) -C $(REPO)/bpf
@@ -59,6 +61,12 @@ demo: setup
 	$(MAKE) -C $(REPO) all
 	$(REPO)/scripts/vm -- $(REPO)/scripts/demo.sh
 
+# Benchmarks in a guest: ratios against baselines measured in the same run.
+bench: setup
+	$(MAKE) -C $(REPO) all
+	$(REPO)/scripts/vm --timeout 1800 \
+		--env BENCH_HOST_LOADAVG="$$(cat /proc/loadavg)" -- $(REPO)/bench/run.sh
+
 sparse:
 	$(MAKE) -C $(KDIR) M=$(REPO) C=2 modules
 
@@ -76,5 +84,6 @@ clean:
 	-$(MAKE) -C $(REPO)/tests/sched clean
 	-$(MAKE) -C $(REPO)/tools clean
 	-$(MAKE) -C $(REPO)/bpf clean
+	-$(MAKE) -C $(REPO)/bench clean
 	-$(MAKE) -C $(REPO)/tests/bpf clean
 	-$(MAKE) -C $(REPO)/tests/unit clean

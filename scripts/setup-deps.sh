@@ -8,7 +8,7 @@ linux-headers-amd64 linux-source-6.1 sparse libelf-dev xz-utils
 qemu-system-x86 qemu-utils busybox-static cpio kmod
 clang llvm bpftool libbpf-dev
 libnl-3-dev libnl-genl-3-dev libsystemd-dev libmicrohttpd-dev libinih-dev
-dbus systemd prometheus curl jq liburing-dev gnuplot-nox"
+dbus systemd prometheus curl jq liburing-dev gnuplot-nox python3"
 
 missing=""
 for p in $PKGS; do
