@@ -62,11 +62,11 @@ static int accelq_clients_show(struct seq_file *m, void *unused)
 		done = client->nr_done;
 		outstanding = client->nr_outstanding;
 		spin_unlock_bh(&client->done_lock);
-		seq_printf(m, "client=%llu pid=%d tenant=%u queues=%u outstanding=%u unread=%u submitted=%lld completed=%lld\n",
+		seq_printf(m, "client=%llu pid=%d tenant=%u queues=%u outstanding=%u unread=%u submitted=%lld completed=%llu\n",
 			   client->id, pid_nr(client->pid), client->tenant->id,
 			   READ_ONCE(client->nr_queues), outstanding, done,
 			   atomic64_read(&client->jobs_submitted),
-			   atomic64_read(&client->jobs_completed));
+			   READ_ONCE(client->jobs_completed));
 	}
 	mutex_unlock(&adev->clients_lock);
 	return 0;
@@ -104,28 +104,32 @@ static int accelq_queues_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(accelq_queues);
 
+static const char *const accelq_stat_names[ACCELQ_STAT_NR] = {
+	[ACCELQ_STAT_JOBS_ACCEPTED] = "jobs_accepted",
+	[ACCELQ_STAT_JOBS_COMPLETED] = "jobs_completed",
+	[ACCELQ_STAT_COMPLETIONS_READ] = "completions_read",
+	[ACCELQ_STAT_COMPLETIONS_DISCARDED] = "completions_discarded",
+	[ACCELQ_STAT_STATUS_OK] = "status_ok",
+	[ACCELQ_STAT_STATUS_CANCELED] = "status_canceled",
+	[ACCELQ_STAT_STATUS_TIMEDOUT] = "status_timedout",
+	[ACCELQ_STAT_STATUS_IO] = "status_io",
+	[ACCELQ_STAT_PREEMPTIONS] = "preemptions",
+	[ACCELQ_STAT_ENGINE_RESETS] = "engine_resets",
+};
+
 static int accelq_stats_show(struct seq_file *m, void *unused)
 {
-	struct accelq_stats *s = &((struct accelq_device *)m->private)->stats;
-	s64 accepted = atomic64_read(&s->jobs_accepted);
-	s64 completed = atomic64_read(&s->jobs_completed);
+	struct accelq_stats s;
+	unsigned int i;
 
-	seq_printf(m, "jobs_accepted %lld\n", accepted);
-	seq_printf(m, "jobs_completed %lld\n", completed);
-	seq_printf(m, "jobs_inflight %lld\n", accepted - completed);
-	seq_printf(m, "completions_read %lld\n",
-		   atomic64_read(&s->completions_read));
-	seq_printf(m, "completions_discarded %lld\n",
-		   atomic64_read(&s->completions_discarded));
-	seq_printf(m, "status_ok %lld\n", atomic64_read(&s->status_ok));
-	seq_printf(m, "status_canceled %lld\n",
-		   atomic64_read(&s->status_canceled));
-	seq_printf(m, "status_timedout %lld\n",
-		   atomic64_read(&s->status_timedout));
-	seq_printf(m, "status_io %lld\n", atomic64_read(&s->status_io));
-	seq_printf(m, "preemptions %lld\n", atomic64_read(&s->preemptions));
-	seq_printf(m, "engine_resets %lld\n",
-		   atomic64_read(&s->engine_resets));
+	accelq_stats_read(m->private, &s);
+	for (i = 0; i < ACCELQ_STAT_NR; i++) {
+		seq_printf(m, "%s %llu\n", accelq_stat_names[i], s.v[i]);
+		if (i == ACCELQ_STAT_JOBS_COMPLETED)
+			seq_printf(m, "jobs_inflight %lld\n",
+				   (s64)(s.v[ACCELQ_STAT_JOBS_ACCEPTED] -
+					 s.v[ACCELQ_STAT_JOBS_COMPLETED]));
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(accelq_stats);

@@ -57,6 +57,11 @@ module_param(timeslice_us, uint, 0644);
 MODULE_PARM_DESC(timeslice_us,
 		 "Timeslice of preemptible jobs (us, min 100, default 5000)");
 
+static unsigned int wakeup_granularity_us = 500;
+module_param(wakeup_granularity_us, uint, 0644);
+MODULE_PARM_DESC(wakeup_granularity_us,
+		 "A waking latency job preempts a preemptible batch job once it has run this long (us, default 500)");
+
 /* The writable parameters are read once per use and clamped to sane values. */
 u64 accelq_job_timeout_ns(void)
 {
@@ -68,7 +73,30 @@ u64 accelq_timeslice_ns(void)
 	return (u64)max(READ_ONCE(timeslice_us), 100U) * NSEC_PER_USEC;
 }
 
+u64 accelq_wakeup_granularity_ns(void)
+{
+	return (u64)READ_ONCE(wakeup_granularity_us) * NSEC_PER_USEC;
+}
+
 struct accelq_device *accelq_dev;
+
+/**
+ * accelq_stats_read - sum the per-CPU job ledger
+ * @adev: the device
+ * @sum: the totals
+ */
+void accelq_stats_read(struct accelq_device *adev, struct accelq_stats *sum)
+{
+	unsigned int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct accelq_stats *c = per_cpu_ptr(adev->stats, cpu);
+
+		for (i = 0; i < ACCELQ_STAT_NR; i++)
+			sum->v[i] += READ_ONCE(c->v[i]);
+	}
+}
 
 static int accelq_check_param(const char *name, unsigned int val,
 			      unsigned int max)
@@ -102,6 +130,11 @@ static int __init accelq_init(void)
 	adev = kzalloc(sizeof(*adev), GFP_KERNEL);
 	if (!adev)
 		return -ENOMEM;
+	adev->stats = alloc_percpu(struct accelq_stats);
+	if (!adev->stats) {
+		kfree(adev);
+		return -ENOMEM;
+	}
 	xa_init_flags(&adev->queues, XA_FLAGS_ALLOC1);
 	mutex_init(&adev->clients_lock);
 	INIT_LIST_HEAD(&adev->clients);
@@ -149,6 +182,7 @@ err_fini_cache:
 	accelq_queue_cache_fini();
 err_free_dev:
 	mutex_destroy(&adev->clients_lock);
+	free_percpu(adev->stats);
 	kfree(adev);
 	return ret;
 }
@@ -167,6 +201,7 @@ static void __exit accelq_exit(void)
 	accelq_queue_cache_fini();
 	xa_destroy(&adev->queues);
 	mutex_destroy(&adev->clients_lock);
+	free_percpu(adev->stats);
 	accelq_dev = NULL;
 	kfree(adev);
 }

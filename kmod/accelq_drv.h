@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -18,6 +19,7 @@
 #define ACCELQ_MAX_COST_NS	(10ULL * NSEC_PER_SEC)
 #define ACCELQ_JOB_SIZE_MAX	4096
 
+struct accelq_device;
 struct accelq_engine;
 struct accelq_tenant;
 struct dentry;
@@ -32,28 +34,37 @@ extern bool accelq_allow_default_tenant;
 
 u64 accelq_job_timeout_ns(void);
 u64 accelq_timeslice_ns(void);
+u64 accelq_wakeup_granularity_ns(void);
 
 /**
- * struct accelq_stats - device-wide job ledger
+ * struct accelq_stats - device-wide job ledger, one copy per CPU
  *
- * Every accepted job is counted once in @jobs_accepted and, when it
- * completes, once in @jobs_completed and once in one status counter. Its
- * record is later either read (@completions_read) or dropped because its
- * client closed the file (@completions_discarded). Tests check that the
- * books balance.
+ * Every accepted job is counted once in JOBS_ACCEPTED and, when it
+ * completes, once in JOBS_COMPLETED and once in one STATUS_* counter. Its
+ * record is later either read (COMPLETIONS_READ) or dropped because its
+ * client closed the file (COMPLETIONS_DISCARDED). Tests check that the
+ * books balance. Updated with accelq_stat_add(), summed by
+ * accelq_stats_read().
  */
-struct accelq_stats {
-	atomic64_t jobs_accepted;
-	atomic64_t jobs_completed;
-	atomic64_t completions_read;
-	atomic64_t completions_discarded;
-	atomic64_t status_ok;
-	atomic64_t status_canceled;
-	atomic64_t status_timedout;
-	atomic64_t status_io;
-	atomic64_t preemptions;
-	atomic64_t engine_resets;
+enum accelq_stat {
+	ACCELQ_STAT_JOBS_ACCEPTED,
+	ACCELQ_STAT_JOBS_COMPLETED,
+	ACCELQ_STAT_COMPLETIONS_READ,
+	ACCELQ_STAT_COMPLETIONS_DISCARDED,
+	ACCELQ_STAT_STATUS_OK,
+	ACCELQ_STAT_STATUS_CANCELED,
+	ACCELQ_STAT_STATUS_TIMEDOUT,
+	ACCELQ_STAT_STATUS_IO,
+	ACCELQ_STAT_PREEMPTIONS,
+	ACCELQ_STAT_ENGINE_RESETS,
+	ACCELQ_STAT_NR,
 };
+
+struct accelq_stats {
+	u64 v[ACCELQ_STAT_NR];
+};
+
+void accelq_stats_read(struct accelq_device *adev, struct accelq_stats *sum);
 
 /**
  * struct accelq_device - the one accelq device
@@ -81,10 +92,16 @@ struct accelq_device {
 	struct mutex clients_lock; /* Protects @clients. */
 	struct list_head clients;
 	atomic_t queues_gen;
-	struct accelq_stats stats;
+	struct accelq_stats __percpu *stats;
 	struct dentry *debugfs;
 };
 
 extern struct accelq_device *accelq_dev;
+
+static inline void accelq_stat_add(struct accelq_device *adev,
+				   enum accelq_stat stat, u64 n)
+{
+	this_cpu_add(adev->stats->v[stat], n);
+}
 
 #endif /* __ACCELQ_DRV_H__ */

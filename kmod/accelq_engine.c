@@ -32,6 +32,12 @@
  *   preempted, keeps its remaining work and its place at the head of its
  *   queue; otherwise its stint (and the watchdog) is renewed.
  *
+ * Wakeup preemption: when a latency-class job arrives while a preemptible
+ * batch job runs, and the latency job's tenant is the running one or has
+ * no more virtual time, the slice timer is pulled in to wakeup_granularity_us
+ * after the stint start, so the latency job waits at most that long rather
+ * than up to a whole timeslice.
+ *
  * Every way a job leaves the engine goes through accelq_engine_stop_locked(),
  * which charges the stint to the client, the tenant and the scheduler, so
  * busy time adds up exactly whatever happens.
@@ -176,14 +182,20 @@ void accelq_engine_stop_locked(struct accelq_engine *engine,
 	if (reason == ACCELQ_STOP_PREEMPT)
 		left = engine->ops->preempt(engine);
 
-	accelq_engine_disarm_locked(engine);
-	engine->stop_time = ktime_get();
-	engine->stop_pending = true;
-	run_ns = ktime_to_ns(ktime_sub(engine->stop_time, engine->stint_start));
-	if (!job->remaining_ns)
+	if (job->remaining_ns) {
+		accelq_engine_disarm_locked(engine);
+		engine->stop_time = ktime_get();
+		run_ns = ktime_to_ns(ktime_sub(engine->stop_time,
+					       engine->stint_start));
+		accelq_engine_charge_locked(engine, job, queue, run_ns);
+		accelq_sched_charge_locked(engine, se, run_ns);
+	} else {
+		/* A zero-cost job never reached the engine: nothing to charge. */
+		engine->stop_time = engine->stint_start;
 		run_ns = 0;
-	accelq_engine_charge_locked(engine, job, queue, run_ns);
-	accelq_sched_charge_locked(engine, se, run_ns);
+	}
+	engine->stop_pending = true;
+	engine->wakeup_preempt = false;
 
 	engine->running = NULL;
 	engine->running_q = NULL;
@@ -195,7 +207,7 @@ void accelq_engine_stop_locked(struct accelq_engine *engine,
 		job->remaining_ns = left;
 		job->cflags |= ACCELQ_COMPLETION_PREEMPTED;
 		engine->nr_preemptions++;
-		atomic64_inc(&engine->adev->stats.preemptions);
+		accelq_stat_add(engine->adev, ACCELQ_STAT_PREEMPTIONS, 1);
 		atomic64_inc(&se->tenant->stats.preemptions);
 		trace_accelq_job_preempt(job->tenant_id, queue->id, engine->id,
 					 job->seqno, run_ns, left);
@@ -223,7 +235,7 @@ void accelq_engine_stop_locked(struct accelq_engine *engine,
 		if (reason == ACCELQ_STOP_HANG)
 			accelq_tenant_guilty(se->tenant);
 		engine->nr_resets++;
-		atomic64_inc(&engine->adev->stats.engine_resets);
+		accelq_stat_add(engine->adev, ACCELQ_STAT_ENGINE_RESETS, 1);
 		trace_accelq_engine_reset(engine->id, job->tenant_id, queue->id,
 					  job->seqno,
 					  reason == ACCELQ_STOP_HANG ? 0 : 1);
@@ -296,14 +308,28 @@ static enum hrtimer_restart accelq_engine_slice_fn(struct hrtimer *t)
 {
 	struct accelq_engine *engine = slice_to_engine(t);
 	u64 slice = accelq_timeslice_ns();
+	u64 gran = min(accelq_wakeup_granularity_ns(), slice);
+	ktime_t now;
+	u64 ran;
 
 	spin_lock(&engine->lock);
 	if (!engine->running ||
-	    !(engine->running->flags & ACCELQ_JOB_PREEMPTIBLE) ||
-	    ktime_to_ns(ktime_sub(ktime_get(), engine->stint_start)) < slice)
+	    !(engine->running->flags & ACCELQ_JOB_PREEMPTIBLE))
 		goto out;
 
-	if (accelq_sched_should_preempt_locked(engine)) {
+	now = ktime_get();
+	ran = ktime_to_ns(ktime_sub(now, engine->stint_start));
+	if (engine->wakeup_preempt ? ran < gran : ran < slice) {
+		/* Early: a stale expiry, or the granularity was raised. */
+		hrtimer_start(&engine->slice,
+			      ns_to_ktime((engine->wakeup_preempt ? gran : slice) -
+					  ran),
+			      HRTIMER_MODE_REL_SOFT);
+		goto out;
+	}
+
+	if (engine->wakeup_preempt ||
+	    accelq_sched_should_preempt_locked(engine)) {
 		accelq_engine_stop_locked(engine, ACCELQ_STOP_PREEMPT);
 		accelq_engine_kick_locked(engine);
 	} else {
@@ -312,21 +338,51 @@ static enum hrtimer_restart accelq_engine_slice_fn(struct hrtimer *t)
 		 * Charge what it ran so far so that shares stay exact, and
 		 * renew the stint, which also renews the watchdog.
 		 */
-		ktime_t now = ktime_get();
-		u64 run_ns = ktime_to_ns(ktime_sub(now, engine->stint_start));
 		struct accelq_kjob *job = engine->running;
 
-		accelq_engine_charge_locked(engine, job, engine->running_q,
-					    run_ns);
-		accelq_sched_charge_locked(engine, engine->running_se, run_ns);
+		accelq_engine_charge_locked(engine, job, engine->running_q, ran);
+		accelq_sched_charge_locked(engine, engine->running_se, ran);
 		trace_accelq_job_tick(job->tenant_id, engine->running_q->id,
-				      engine->id, job->seqno, run_ns);
+				      engine->id, job->seqno, ran);
 		engine->stint_start = now;
 		accelq_engine_arm_locked(engine);
 	}
 out:
 	spin_unlock(&engine->lock);
 	return HRTIMER_NORESTART;
+}
+
+/**
+ * accelq_engine_check_preempt_locked - a queue became runnable
+ * @engine: its engine
+ * @waking: the queue
+ *
+ * See "Wakeup preemption" above.
+ */
+void accelq_engine_check_preempt_locked(struct accelq_engine *engine,
+					struct accelq_queue *waking)
+{
+	struct accelq_sched_entity *cur = engine->running_se;
+	u64 gran, ran;
+
+	lockdep_assert_held(&engine->lock);
+
+	if (!engine->running || engine->wakeup_preempt ||
+	    !(engine->running->flags & ACCELQ_JOB_PREEMPTIBLE) ||
+	    waking->class != ACCELQ_CLASS_LATENCY ||
+	    engine->running_q->class == ACCELQ_CLASS_LATENCY)
+		return;
+	/* Another tenant must be due first; ties go to the waiter. */
+	if (waking->se != cur && (!waking->se->queued ||
+				  accelq_vtime_before(cur->vtime,
+						      waking->se->vtime)))
+		return;
+
+	engine->wakeup_preempt = true;
+	gran = min(accelq_wakeup_granularity_ns(), accelq_timeslice_ns());
+	ran = ktime_to_ns(ktime_sub(ktime_get(), engine->stint_start));
+	hrtimer_start(&engine->slice, ns_to_ktime(ran < gran ? gran - ran : 0),
+		      HRTIMER_MODE_REL_SOFT);
 }
 
 /**

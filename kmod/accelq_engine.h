@@ -84,6 +84,9 @@ enum accelq_stop_reason {
  * @stop_time: when the last job left the engine. Protected by @lock.
  * @stop_pending: the next start in this critical section begins at
  *	@stop_time. Protected by @lock.
+ * @wakeup_preempt: a latency job that should run before @running woke up;
+ *	@running is preempted once it ran the wakeup granularity. Protected by
+ *	@lock.
  * @watchdog: hang detector for @running (job timeout).
  * @slice: timeslice timer for a preemptible @running.
  * @runnable: entities with runnable queues, by virtual time. Protected by
@@ -110,6 +113,7 @@ struct accelq_engine {
 	ktime_t stint_start;
 	ktime_t stop_time;
 	bool stop_pending;
+	bool wakeup_preempt;
 	struct hrtimer watchdog;
 	struct hrtimer slice;
 	struct rb_root_cached runnable;
@@ -129,6 +133,8 @@ void accelq_engine_kick_locked(struct accelq_engine *engine);
 void accelq_engine_stop_locked(struct accelq_engine *engine,
 			       enum accelq_stop_reason reason);
 void accelq_engine_reset(struct accelq_engine *engine);
+void accelq_engine_check_preempt_locked(struct accelq_engine *engine,
+					struct accelq_queue *waking);
 struct accelq_engine *accelq_engine_pick_any(struct accelq_device *adev);
 
 #endif /* __ACCELQ_ENGINE_H__ */

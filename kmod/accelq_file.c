@@ -132,12 +132,15 @@ static int accelq_release(struct inode *inode, struct file *file)
 
 	list_for_each_entry_safe(job, tmp, &unread, node)
 		accelq_job_free(job);
-	atomic64_add(nr_unread, &adev->stats.completions_discarded);
+	accelq_stat_add(adev, ACCELQ_STAT_COMPLETIONS_DISCARDED, nr_unread);
 
 	WARN_ON_ONCE(client->nr_outstanding);
 	accelq_client_put(&client);
 	return 0;
 }
+
+/* Records copied to the user per copy_to_user(); 384 bytes of stack. */
+#define ACCELQ_READ_CHUNK	8
 
 static ssize_t accelq_read(struct file *file, char __user *buf, size_t count,
 			   loff_t *ppos)
@@ -146,8 +149,7 @@ static ssize_t accelq_read(struct file *file, char __user *buf, size_t count,
 	struct accelq_device *adev = client->adev;
 	const size_t rec = sizeof(struct accelq_completion);
 	size_t want = count / rec, n = 0, taken;
-	struct accelq_kjob *job, *next;
-	LIST_HEAD(delivered);
+	struct accelq_kjob *job;
 	LIST_HEAD(batch);
 	ssize_t ret = 0;
 
@@ -177,24 +179,40 @@ static ssize_t accelq_read(struct file *file, char __user *buf, size_t count,
 			goto out_unlock;
 	}
 
+	/*
+	 * Copy in chunks: one user copy and one bulk free per chunk. A fault
+	 * stops at the last whole record delivered.
+	 */
 	taken = n;
 	n = 0;
-	list_for_each_entry_safe(job, next, &batch, node) {
-		struct accelq_completion c = {
-			.user_data = job->user_data,
-			.seqno = job->seqno,
-			.queue_id = job->queue_id,
-			.engine = job->engine_id,
-			.status = job->status,
-			.flags = job->cflags,
-			.wait_ns = job->wait_ns,
-			.run_ns = job->run_ns,
-		};
+	while (!list_empty(&batch)) {
+		struct accelq_completion c[ACCELQ_READ_CHUNK];
+		struct accelq_kjob *jobs[ACCELQ_READ_CHUNK];
+		size_t k = 0, copied, i;
 
-		if (copy_to_user(buf + n * rec, &c, rec))
+		list_for_each_entry(job, &batch, node) {
+			if (k == ACCELQ_READ_CHUNK)
+				break;
+			c[k] = (struct accelq_completion) {
+				.user_data = job->user_data,
+				.seqno = job->seqno,
+				.queue_id = job->queue_id,
+				.engine = job->engine_id,
+				.status = job->status,
+				.flags = job->cflags,
+				.wait_ns = job->wait_ns,
+				.run_ns = job->run_ns,
+			};
+			jobs[k++] = job;
+		}
+		copied = (k * rec - copy_to_user(buf + n * rec, c, k * rec)) /
+			 rec;
+		for (i = 0; i < copied; i++)
+			list_del(&jobs[i]->node);
+		accelq_jobs_free_bulk(jobs, copied);
+		n += copied;
+		if (copied < k)
 			break;
-		list_move_tail(&job->node, &delivered);
-		n++;
 	}
 
 	/* Records not delivered go back to the head, in order: none is lost. */
@@ -204,9 +222,7 @@ static ssize_t accelq_read(struct file *file, char __user *buf, size_t count,
 	client->nr_outstanding -= n;
 	spin_unlock_bh(&client->done_lock);
 
-	list_for_each_entry_safe(job, next, &delivered, node)
-		accelq_job_free(job);
-	atomic64_add(n, &adev->stats.completions_read);
+	accelq_stat_add(adev, ACCELQ_STAT_COMPLETIONS_READ, n);
 	if (n)
 		wake_up_interruptible_all(&client->wq);
 	ret = n ? (ssize_t)(n * rec) : -EFAULT;
@@ -378,8 +394,8 @@ static void accelq_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "accelq-queues:\t%u\n", READ_ONCE(client->nr_queues));
 	seq_printf(m, "accelq-jobs-submitted:\t%lld\n",
 		   atomic64_read(&client->jobs_submitted));
-	seq_printf(m, "accelq-jobs-completed:\t%lld\n",
-		   atomic64_read(&client->jobs_completed));
+	seq_printf(m, "accelq-jobs-completed:\t%llu\n",
+		   READ_ONCE(client->jobs_completed));
 }
 
 const struct file_operations accelq_fops = {

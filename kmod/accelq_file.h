@@ -33,7 +33,7 @@ extern const struct file_operations accelq_fops;
  * @nr_queues: length of @queues.
  * @closed: the file is being released; no new queues.
  * @read_lock: serialises readers so records come out in completion order.
- * @done_lock: protects @done, @nr_done and @nr_outstanding. Taken in softirq
+ * @done_lock: protects @done, @nr_done, @nr_outstanding, @jobs_completed. Taken in softirq
  *	context; nests inside &accelq_engine.lock.
  * @done: completed jobs whose records were not read yet.
  * @nr_done: length of @done.
@@ -43,7 +43,7 @@ extern const struct file_operations accelq_fops;
  * @node: in &accelq_device.clients. Protected by its clients_lock.
  * @busy_ns: engine time consumed per engine; array of nr_engines.
  * @jobs_submitted: jobs accepted.
- * @jobs_completed: jobs completed.
+ * @jobs_completed: jobs completed. Written under @done_lock.
  */
 struct accelq_client {
 	struct kref ref;
@@ -59,7 +59,7 @@ struct accelq_client {
 
 	struct mutex read_lock; /* Serialises read(). */
 
-	spinlock_t done_lock; /* Protects @done, @nr_done, @nr_outstanding. */
+	spinlock_t done_lock; /* Protects the done list and counters. */
 	struct list_head done;
 	u32 nr_done;
 	u32 nr_outstanding;
@@ -68,7 +68,7 @@ struct accelq_client {
 	struct list_head node;
 	atomic64_t *busy_ns;
 	atomic64_t jobs_submitted;
-	atomic64_t jobs_completed;
+	u64 jobs_completed;
 };
 
 void accelq_client_put(struct accelq_client **pclient);

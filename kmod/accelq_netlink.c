@@ -287,8 +287,7 @@ static int accelq_nl_put_stats(struct sk_buff *skb,
 	if (!busy)
 		goto err_cancel;
 	for (i = 0; i < nr_engines; i++)
-		if (nla_put_u64_64bit(skb, i + 1,
-				      atomic64_read(&tenant->busy_ns[i]), 0))
+		if (nla_put_u64_64bit(skb, i + 1, snap->engine_busy_ns[i], 0))
 			goto err_cancel;
 	nla_nest_end(skb, busy);
 

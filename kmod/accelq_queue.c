@@ -127,25 +127,25 @@ void accelq_job_complete_locked(struct accelq_engine *engine,
 		job->wait_ns = ktime_to_ns(ktime_sub(ktime_get(),
 						     job->submit_time));
 
-	atomic64_inc(&adev->stats.jobs_completed);
+	accelq_stat_add(adev, ACCELQ_STAT_JOBS_COMPLETED, 1);
 	switch (status) {
 	case 0:
-		atomic64_inc(&adev->stats.status_ok);
+		accelq_stat_add(adev, ACCELQ_STAT_STATUS_OK, 1);
 		break;
 	case -ECANCELED:
-		atomic64_inc(&adev->stats.status_canceled);
+		accelq_stat_add(adev, ACCELQ_STAT_STATUS_CANCELED, 1);
 		break;
 	case -ETIMEDOUT:
-		atomic64_inc(&adev->stats.status_timedout);
+		accelq_stat_add(adev, ACCELQ_STAT_STATUS_TIMEDOUT, 1);
 		break;
 	default:
-		atomic64_inc(&adev->stats.status_io);
+		accelq_stat_add(adev, ACCELQ_STAT_STATUS_IO, 1);
 		break;
 	}
 	accelq_tenant_job_done(queue->se->tenant, status);
-	atomic64_inc(&client->jobs_completed);
 
 	spin_lock(&client->done_lock);
+	WRITE_ONCE(client->jobs_completed, client->jobs_completed + 1);
 	discard = client->closed;
 	if (discard) {
 		client->nr_outstanding--;
@@ -156,7 +156,7 @@ void accelq_job_complete_locked(struct accelq_engine *engine,
 	spin_unlock(&client->done_lock);
 
 	if (discard) {
-		atomic64_inc(&adev->stats.completions_discarded);
+		accelq_stat_add(adev, ACCELQ_STAT_COMPLETIONS_DISCARDED, 1);
 		accelq_job_free(job);
 	} else if (wq_has_sleeper(&client->wq)) {
 		/* The barrier in wq_has_sleeper() orders the list update above. */
@@ -198,6 +198,7 @@ int accelq_queue_create(struct accelq_client *client,
 	INIT_LIST_HEAD(&queue->pending);
 	INIT_LIST_HEAD(&queue->run_node);
 	INIT_LIST_HEAD(&queue->client_node);
+	INIT_LIST_HEAD(&queue->tenant_node);
 
 	mutex_lock(&client->lock);
 	if (client->closed) {
@@ -229,6 +230,9 @@ int accelq_queue_create(struct accelq_client *client,
 
 	atomic_inc(&engine->nr_queues);
 	atomic_inc(&adev->queues_gen);
+	spin_lock(&client->tenant->queues_lock);
+	list_add_tail(&queue->tenant_node, &client->tenant->queues);
+	spin_unlock(&client->tenant->queues_lock);
 	list_add_tail(&queue->client_node, &client->queues);
 	client->nr_queues++;
 	mutex_unlock(&client->lock);
@@ -260,6 +264,9 @@ void accelq_queue_kill(struct accelq_queue *queue)
 
 	xa_erase(&adev->queues, queue->id);
 	atomic_inc(&adev->queues_gen);
+	spin_lock(&queue->se->tenant->queues_lock);
+	list_del_init(&queue->tenant_node);
+	spin_unlock(&queue->se->tenant->queues_lock);
 
 	spin_lock_bh(&engine->lock);
 	queue->dead = true;
@@ -312,23 +319,22 @@ int accelq_queue_destroy(struct accelq_client *client, u32 id)
 	return 0;
 }
 
-static int accelq_job_read(struct accelq_kjob *job, u64 uptr, u32 size)
+static int accelq_job_check(const struct accelq_job *uj)
 {
-	struct accelq_job uj;
-	int ret;
-
-	ret = copy_struct_from_user(&uj, sizeof(uj), u64_to_user_ptr(uptr),
-				    size);
-	if (ret)
-		return ret;
-	if (uj.flags & ~ACCELQ_JOB_FLAGS_MASK || uj.pad ||
-	    uj.cost_ns > ACCELQ_MAX_COST_NS)
+	if (uj->flags & ~ACCELQ_JOB_FLAGS_MASK || uj->pad ||
+	    uj->cost_ns > ACCELQ_MAX_COST_NS)
 		return -EINVAL;
-	job->cost_ns = uj.cost_ns;
-	job->remaining_ns = uj.cost_ns;
-	job->user_data = uj.user_data;
-	job->flags = uj.flags;
 	return 0;
+}
+
+static void accelq_job_init(struct accelq_kjob *job,
+			    const struct accelq_job *uj)
+{
+	memset(job, 0, sizeof(*job));
+	job->cost_ns = uj->cost_ns;
+	job->remaining_ns = uj->cost_ns;
+	job->user_data = uj->user_data;
+	job->flags = uj->flags;
 }
 
 /**
@@ -342,29 +348,27 @@ static int accelq_job_read(struct accelq_kjob *job, u64 uptr, u32 size)
 void accelq_queues_kill_tenant(struct accelq_device *adev,
 			       struct accelq_tenant *tenant)
 {
-	struct accelq_queue *queue;
-	unsigned long id = 0;
-
 	for (;;) {
 		struct accelq_client *client;
+		struct accelq_queue *queue;
 
-		xa_lock(&adev->queues);
-		for (;;) {
-			queue = xa_find(&adev->queues, &id, U32_MAX, XA_PRESENT);
-			if (!queue)
-				break;
-			if (queue->se->tenant == tenant &&
-			    kref_get_unless_zero(&queue->ref))
-				break;
-			id++;
-		}
-		xa_unlock(&adev->queues);
+		/* A queue is on the list until killed: its reference holds. */
+		spin_lock(&tenant->queues_lock);
+		queue = list_first_entry_or_null(&tenant->queues,
+						 struct accelq_queue,
+						 tenant_node);
+		if (queue)
+			kref_get(&queue->ref);
+		spin_unlock(&tenant->queues_lock);
 		if (!queue)
 			return;
 
 		client = queue->client;
 		mutex_lock(&client->lock);
-		/* Unless its owner destroyed or closed it meanwhile. */
+		/*
+		 * Unless its owner destroyed or closed it meanwhile, which
+		 * also took it off the tenant's list under this lock.
+		 */
 		if (!list_empty(&queue->client_node)) {
 			list_del_init(&queue->client_node);
 			client->nr_queues--;
@@ -372,8 +376,18 @@ void accelq_queues_kill_tenant(struct accelq_device *adev,
 		}
 		mutex_unlock(&client->lock);
 		accelq_queue_put(&queue);
-		id++;
 	}
+}
+
+/**
+ * accelq_jobs_free_bulk - free jobs whose records were read
+ * @jobs: array of jobs
+ * @n: how many
+ */
+void accelq_jobs_free_bulk(struct accelq_kjob **jobs, size_t n)
+{
+	if (n)
+		kmem_cache_free_bulk(accelq_job_cache, n, (void **)jobs);
 }
 
 static void accelq_jobs_free(struct list_head *jobs)
@@ -386,27 +400,51 @@ static void accelq_jobs_free(struct list_head *jobs)
 
 /*
  * Copy and validate the whole batch before accepting anything: each user job
- * is read exactly once, so what is validated is what runs.
+ * is read exactly once, so what is validated is what runs. A batch of the
+ * current job size is copied in one go; jobs are allocated in bulk.
  */
 static int accelq_batch_read(struct list_head *jobs,
 			     const struct accelq_submit *args)
 {
-	u32 i;
+	void __user *uptr = u64_to_user_ptr(args->jobs_ptr);
+	struct accelq_kjob **objs;
+	struct accelq_job *uj;
+	u32 i, n = args->count;
+	void *buf;
 	int ret;
 
-	for (i = 0; i < args->count; i++) {
-		struct accelq_kjob *job;
+	buf = kvmalloc_array(n, sizeof(*objs) + sizeof(*uj), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	objs = buf;
+	uj = buf + n * sizeof(*objs);
 
-		job = kmem_cache_zalloc(accelq_job_cache, GFP_KERNEL_ACCOUNT);
-		if (!job)
-			return -ENOMEM;
-		list_add_tail(&job->node, jobs);
-		ret = accelq_job_read(job, args->jobs_ptr +
-				      (u64)i * args->job_size, args->job_size);
-		if (ret)
-			return ret;
+	if (args->job_size == sizeof(*uj)) {
+		ret = copy_from_user(uj, uptr, n * sizeof(*uj)) ? -EFAULT : 0;
+	} else {
+		for (i = 0, ret = 0; i < n && !ret; i++)
+			ret = copy_struct_from_user(&uj[i], sizeof(*uj),
+						    uptr + (size_t)i * args->job_size,
+						    args->job_size);
 	}
-	return 0;
+	for (i = 0; i < n && !ret; i++)
+		ret = accelq_job_check(&uj[i]);
+	if (ret)
+		goto out_free;
+
+	if (!kmem_cache_alloc_bulk(accelq_job_cache, GFP_KERNEL_ACCOUNT, n,
+				   (void **)objs)) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		accelq_job_init(objs[i], &uj[i]);
+		list_add_tail(&objs[i]->node, jobs);
+	}
+
+out_free:
+	kvfree(buf);
+	return ret;
 }
 
 /*
@@ -463,11 +501,12 @@ static int accelq_queue_accept_locked(struct accelq_queue *queue,
 		trace_accelq_job_submit(tenant->id, queue->id, engine->id,
 					job->seqno, job->cost_ns, job->flags);
 	}
-	atomic64_add(n, &engine->adev->stats.jobs_accepted);
+	accelq_stat_add(engine->adev, ACCELQ_STAT_JOBS_ACCEPTED, n);
 	atomic64_add(n, &tenant->stats.jobs_accepted);
 	atomic64_add(n, &client->jobs_submitted);
 
 	accelq_sched_enqueue_locked(queue);
+	accelq_engine_check_preempt_locked(engine, queue);
 	accelq_engine_kick_locked(engine);
 	return n;
 }

@@ -73,6 +73,7 @@ struct accelq_kjob {
  * @engine: engine the queue is bound to.
  * @se: entity of the client's tenant on @engine.
  * @client_node: in &accelq_client.queues. Protected by the client's lock.
+ * @tenant_node: in &accelq_tenant.queues. Protected by its queues_lock.
  * @pending: accepted, uncompleted jobs in seqno order; the first may be
  *	running. Protected by the engine lock.
  * @nr_jobs: length of @pending. Protected by the engine lock.
@@ -93,6 +94,7 @@ struct accelq_queue {
 	struct accelq_engine *engine;
 	struct accelq_sched_entity *se;
 	struct list_head client_node;
+	struct list_head tenant_node;
 
 	struct list_head pending;
 	u32 nr_jobs;
@@ -123,5 +125,6 @@ void accelq_job_complete_locked(struct accelq_engine *engine,
 				struct accelq_queue *queue,
 				struct accelq_kjob *job, int status);
 void accelq_job_free(struct accelq_kjob *job);
+void accelq_jobs_free_bulk(struct accelq_kjob **jobs, size_t n);
 
 #endif /* __ACCELQ_QUEUE_H__ */

@@ -9,12 +9,14 @@
 #include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/errno.h>
+#include <linux/hashtable.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/stringhash.h>
 #include <linux/xarray.h>
 
 #include "accelq_drv.h"
@@ -66,6 +68,7 @@
  * @by_id: tenants by id; holds one reference on each.
  * @by_cgroup: tenants by matched cgroup id.
  * @by_uid: tenants by matched uid.
+ * @by_name: tenants by name. Protected by @lock.
  * @next_id: cyclic id allocation cursor.
  * @generation: bumped by every creation and deletion.
  * @default_tenant: tenant 0, never deleted.
@@ -75,6 +78,7 @@ struct accelq_tenant_table {
 	struct xarray by_id;
 	struct xarray by_cgroup;
 	struct xarray by_uid;
+	DECLARE_HASHTABLE(by_name, 12);
 	u32 next_id;
 	atomic_t generation;
 	struct accelq_tenant *default_tenant;
@@ -195,6 +199,8 @@ static struct accelq_tenant *accelq_tenant_alloc(struct accelq_device *adev,
 	tenant->adev = adev;
 	strscpy(tenant->name, name, sizeof(tenant->name));
 	spin_lock_init(&tenant->lock);
+	spin_lock_init(&tenant->queues_lock);
+	INIT_LIST_HEAD(&tenant->queues);
 	accelq_tenant_config_default(&tenant->cfg);
 	tenant->weight = tenant->cfg.weight;
 	hrtimer_init(&tenant->period_timer, CLOCK_MONOTONIC,
@@ -272,23 +278,37 @@ struct accelq_tenant *accelq_tenant_get(struct accelq_device *adev, u32 id)
 	return accelq_tenant_tryget(&accelq_tenants.by_id, id);
 }
 
+static u32 accelq_name_hash(const char *name)
+{
+	return full_name_hash(NULL, name, strlen(name));
+}
+
+static struct accelq_tenant *accelq_tenant_find_name_locked(const char *name)
+{
+	struct accelq_tenant_table *tbl = &accelq_tenants;
+	struct accelq_tenant *tenant;
+
+	lockdep_assert_held(&tbl->lock);
+
+	hash_for_each_possible(tbl->by_name, tenant, name_node,
+			       accelq_name_hash(name))
+		if (!strcmp(tenant->name, name))
+			return tenant;
+	return NULL;
+}
+
 struct accelq_tenant *accelq_tenant_get_by_name(struct accelq_device *adev,
 						const char *name)
 {
 	struct accelq_tenant_table *tbl = &accelq_tenants;
-	struct accelq_tenant *tenant, *found = NULL;
-	unsigned long id;
+	struct accelq_tenant *tenant;
 
-	xa_lock(&tbl->by_id);
-	xa_for_each(&tbl->by_id, id, tenant) {
-		if (!strcmp(tenant->name, name)) {
-			if (kref_get_unless_zero(&tenant->ref))
-				found = tenant;
-			break;
-		}
-	}
-	xa_unlock(&tbl->by_id);
-	return found;
+	mutex_lock(&tbl->lock);
+	tenant = accelq_tenant_find_name_locked(name);
+	if (tenant && !kref_get_unless_zero(&tenant->ref))
+		tenant = NULL;
+	mutex_unlock(&tbl->lock);
+	return tenant;
 }
 
 struct accelq_tenant *accelq_tenant_get_next(struct accelq_device *adev,
@@ -313,15 +333,6 @@ struct accelq_tenant *accelq_tenant_get_next(struct accelq_device *adev,
 u32 accelq_tenants_generation(struct accelq_device *adev)
 {
 	return atomic_read(&accelq_tenants.generation);
-}
-
-static bool accelq_tenant_name_taken(const char *name)
-{
-	struct accelq_tenant *tenant = accelq_tenant_get_by_name(NULL, name);
-	bool taken = tenant;
-
-	accelq_tenant_put(&tenant);
-	return taken;
 }
 
 int accelq_tenant_create(struct accelq_device *adev, const char *name,
@@ -381,7 +392,7 @@ int accelq_tenant_create(struct accelq_device *adev, const char *name,
 	tenant->runtime_ns = cfg->cap_quota_ns;
 
 	mutex_lock(&tbl->lock);
-	if (accelq_tenant_name_taken(name)) {
+	if (accelq_tenant_find_name_locked(name)) {
 		NL_SET_ERR_MSG(extack, "ACCELQ_A_TENANT_NAME is already taken");
 		ret = -EEXIST;
 		goto err_unlock;
@@ -400,6 +411,7 @@ int accelq_tenant_create(struct accelq_device *adev, const char *name,
 	ret = xa_insert(xa, key, tenant, GFP_KERNEL);
 	if (ret)
 		goto err_erase_id;
+	hash_add(tbl->by_name, &tenant->name_node, accelq_name_hash(name));
 	atomic_inc(&tbl->generation);
 	*id = tenant->id;
 	mutex_unlock(&tbl->lock);
@@ -577,6 +589,7 @@ int accelq_tenant_delete(struct accelq_tenant *tenant, bool force,
 	}
 	WRITE_ONCE(tenant->dead, true);
 	ref = xa_erase(&tbl->by_id, tenant->id);
+	hash_del(&tenant->name_node);
 	if (tenant->match == ACCELQ_MATCH_CGROUP)
 		xa_erase(&tbl->by_cgroup, tenant->cgroup_id);
 	else
@@ -641,8 +654,19 @@ void accelq_tenant_snapshot(struct accelq_tenant *tenant,
 	snap->nr_queues = atomic_read(&tenant->nr_queues);
 	snap->nr_clients = atomic_read(&tenant->nr_clients);
 	snap->nr_inflight = atomic_read(&tenant->nr_inflight);
-	for (i = 0; i < tenant->adev->nr_engines; i++)
-		snap->busy_ns += atomic64_read(&tenant->busy_ns[i]);
+	for (i = 0; i < tenant->adev->nr_engines; i++) {
+		struct accelq_engine *engine = tenant->adev->engines[i];
+		u64 busy, running = 0;
+
+		spin_lock_bh(&engine->lock);
+		busy = atomic64_read(&tenant->busy_ns[i]);
+		if (engine->running_se == &tenant->se[i])
+			running = ktime_to_ns(ktime_sub(ktime_get(),
+							engine->stint_start));
+		spin_unlock_bh(&engine->lock);
+		snap->engine_busy_ns[i] = busy + running;
+		snap->busy_ns += busy + running;
+	}
 	snap->jobs_accepted = atomic64_read(&st->jobs_accepted);
 	snap->jobs_ok = atomic64_read(&st->jobs_ok);
 	snap->jobs_canceled = atomic64_read(&st->jobs_canceled);
@@ -782,6 +806,7 @@ int accelq_tenants_init(struct accelq_device *adev)
 	xa_init_flags(&tbl->by_id, XA_FLAGS_ALLOC);
 	xa_init(&tbl->by_cgroup);
 	xa_init(&tbl->by_uid);
+	hash_init(tbl->by_name);
 	tbl->next_id = 1;
 	atomic_set(&tbl->generation, 0);
 
@@ -795,6 +820,7 @@ int accelq_tenants_init(struct accelq_device *adev)
 		accelq_tenant_put(&tenant);
 		return ret;
 	}
+	hash_add(tbl->by_name, &tenant->name_node, accelq_name_hash(tenant->name));
 	tbl->default_tenant = tenant;
 	return 0;
 }
@@ -808,6 +834,7 @@ void accelq_tenants_fini(struct accelq_device *adev)
 	/* No client is left; the table holds the last references. */
 	xa_for_each(&tbl->by_id, id, tenant) {
 		xa_erase(&tbl->by_id, id);
+		hash_del(&tenant->name_node);
 		accelq_tenant_put(&tenant);
 	}
 	xa_destroy(&tbl->by_id);

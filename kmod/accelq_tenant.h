@@ -16,6 +16,7 @@
 
 #include <uapi/linux/accelq.h>
 
+#include "accelq_drv.h"
 #include "accelq_sched.h"
 
 struct accelq_device;
@@ -84,7 +85,9 @@ struct accelq_tenant_stats {
  * @match: how processes are attributed to it.
  * @cgroup_id: cgroup v2 id for %ACCELQ_MATCH_CGROUP.
  * @uid: uid for %ACCELQ_MATCH_UID.
- * @node: in the device's match lists. Protected by the tenant table lock.
+ * @name_node: in the tenant table's name hash. Protected by its lock.
+ * @queues_lock: protects @queues.
+ * @queues: live queues of its clients, for a forced deletion.
  * @dead: deleted; its clients can no longer create queues or submit.
  *	Written under the tenant table lock, read locklessly.
  * @weight: share weight; written with WRITE_ONCE, read by the schedulers.
@@ -118,7 +121,9 @@ struct accelq_tenant {
 	enum accelq_match match;
 	u64 cgroup_id;
 	kuid_t uid;
-	struct list_head node;
+	struct hlist_node name_node;
+	spinlock_t queues_lock; /* Protects @queues. */
+	struct list_head queues;
 	bool dead;
 	u32 weight;
 
@@ -147,6 +152,9 @@ struct accelq_tenant {
 
 /**
  * struct accelq_tenant_snapshot - consistent copy for netlink and debugfs
+ *
+ * Busy times include the part of a job still running, so that samples
+ * taken at any instant add up (as task_sched_runtime() does for CPU time).
  */
 struct accelq_tenant_snapshot {
 	u32 id;
@@ -164,6 +172,7 @@ struct accelq_tenant_snapshot {
 	u64 nr_throttled;
 	u64 throttled_ns;
 	u64 busy_ns;
+	u64 engine_busy_ns[ACCELQ_MAX_ENGINES];
 	u64 jobs_accepted;
 	u64 jobs_ok;
 	u64 jobs_canceled;
