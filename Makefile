@@ -20,7 +20,7 @@ CC ?= gcc
 export CC
 
 .DELETE_ON_ERROR:
-.PHONY: all module userspace tests tools bpf bench unit clean check check-host check-guest \
+.PHONY: all module userspace tests tools bpf daemon bench unit clean check check-host check-guest \
 	demo lint sparse checkpatch setup help
 
 all: module userspace
@@ -31,8 +31,12 @@ help:
 module:
 	$(MAKE) -C $(KDIR) M=$(REPO) modules
 
-userspace: tests tools bpf
+userspace: tests tools bpf daemon
 	$(MAKE) -C $(REPO)/bench
+
+daemon: bpf
+	$(MAKE) -C $(REPO)/daemon
+	$(MAKE) -C $(REPO)/tests/daemon
 
 bpf:
 	$(MAKE) -C $(REPO)/bpf
@@ -47,6 +51,7 @@ tests:
 
 unit:
 	$(MAKE) -C $(REPO)/tests/unit
+	$(MAKE) -C $(REPO)/tests/daemon/unit
 
 setup:
 	$(REPO)/scripts/setup-deps.sh
@@ -85,5 +90,7 @@ clean:
 	-$(MAKE) -C $(REPO)/tools clean
 	-$(MAKE) -C $(REPO)/bpf clean
 	-$(MAKE) -C $(REPO)/bench clean
+	-$(MAKE) -C $(REPO)/daemon clean
+	-$(MAKE) -C $(REPO)/tests/daemon clean
 	-$(MAKE) -C $(REPO)/tests/bpf clean
 	-$(MAKE) -C $(REPO)/tests/unit clean

@@ -45,7 +45,7 @@ run_host() {
 	fi
 }
 
-for t in "$REPO"/tests/unit/test_*; do
+for t in "$REPO"/tests/unit/test_* "$REPO"/tests/daemon/unit/test_*; do
 	[ -x "$t" ] || continue
 	case "$t" in *.c|*.h) continue ;; esac
 	run_host "$(basename "$t")" "$t"
@@ -78,6 +78,7 @@ run_guest sched tests/sched/run.sh
 run_guest bpf tests/bpf/run.sh --smp 2 --maxcpus 4 \
 	--env ACCELQ_BPF_EXPECT_POSSIBLE=4
 run_guest daemon tests/daemon/run.sh
+run_guest systemd tests/daemon/systemd.sh --init systemd
 run_guest bench-smoke "bench/run.sh --smoke"
 
 summary="$passed passed, $failed failed"

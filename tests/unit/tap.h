@@ -8,8 +8,9 @@
 static int tap_n, tap_failed;
 
 #define TAP_CHECK(cond, ...) do {					\
+	int tap_ok_ = !!(cond);						\
 	tap_n++;							\
-	if (cond) {							\
+	if (tap_ok_) {							\
 		printf("ok %d - ", tap_n);				\
 	} else {							\
 		tap_failed++;						\
@@ -17,7 +18,7 @@ static int tap_n, tap_failed;
 	}								\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
-	if (!(cond))							\
+	if (!tap_ok_)							\
 		printf("# failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
 } while (0)
 
