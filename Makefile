@@ -6,6 +6,7 @@
 #   make check        set up, build, run host unit tests and the guest suite
 #   make demo         set up, build, boot a guest and run the demo
 #   make bench         benchmarks in a guest (docs/benchmarks.md)
+#   make check-debug   the guest suite on a debug kernel (docs/check-debug.md)
 #   make lint         checkpatch (--strict) and sparse on the module
 #   make KDIR=/lib/modules/$(uname -r)/build   build for the running kernel
 
@@ -20,7 +21,7 @@ CC ?= gcc
 export CC
 
 .DELETE_ON_ERROR:
-.PHONY: all module userspace tests tools bpf daemon bench unit clean check check-host check-guest \
+.PHONY: all module userspace tests tools bpf daemon bench check-debug unit clean check check-host check-guest \
 	demo lint sparse checkpatch setup help
 
 all: module userspace
@@ -72,6 +73,12 @@ bench: setup
 	$(REPO)/scripts/vm --timeout 1800 \
 		--env BENCH_HOST_LOADAVG="$$(cat /proc/loadavg)" -- $(REPO)/bench/run.sh
 
+# The guest suite on a debug kernel (KASAN, lockdep, kmemleak, fault
+# injection) built from Debian's linux-source; see docs/check-debug.md.
+check-debug: setup
+	$(MAKE) -C $(REPO) all
+	$(REPO)/scripts/check-debug.sh
+
 sparse:
 	$(MAKE) -C $(KDIR) M=$(REPO) C=2 modules
 
@@ -94,3 +101,27 @@ clean:
 	-$(MAKE) -C $(REPO)/tests/daemon clean
 	-$(MAKE) -C $(REPO)/tests/bpf clean
 	-$(MAKE) -C $(REPO)/tests/unit clean
+
+# Installation (docs/operators.md); scripts/install.sh does the work.
+#   make install DESTDIR=D PREFIX=/usr   programs, unit, D-Bus, udev, config
+#   make install-module                  accelq.ko to /lib/modules/KVER/updates
+#   make dkms-install                    module sources to /usr/src/accelq-VER
+#   make uninstall                       remove what make install installed
+PREFIX ?= /usr/local
+INSTALL_VARS := DESTDIR PREFIX BINDIR SBINDIR DATADIR SYSCONFDIR UNITDIR \
+	DBUSPOLICYDIR DBUSIFACEDIR UDEVRULESDIR MODULESLOADDIR SYSUSERSDIR VERSION
+INSTALL_ARGS = $(foreach v,$(INSTALL_VARS),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))")) \
+	$(if $(filter command line environment,$(origin KVER)),KVER="$(KVER)")
+
+.PHONY: install install-module dkms-install uninstall
+install: tools bpf daemon
+	$(REPO)/scripts/install.sh $(INSTALL_ARGS) userspace
+
+install-module: module
+	$(REPO)/scripts/install.sh $(INSTALL_ARGS) module
+
+dkms-install:
+	$(REPO)/scripts/install.sh $(INSTALL_ARGS) dkms
+
+uninstall:
+	$(REPO)/scripts/install.sh $(INSTALL_ARGS) uninstall
