@@ -22,11 +22,25 @@
 
 /* Tunables: set by the loader after open, before load (.rodata). */
 const volatile bool events_enabled = true;
+const volatile __u32 slot_bits = 12;	/* log2 of the slots' max_entries */
+
+/*
+ * Per-job counters live in slots: an array of owners and a per-CPU array of
+ * counters, same index. Finding a pair's slot costs a multiplication and
+ * an (inlined) array lookup where a per-CPU hash map costs a jhash and a
+ * bucket walk, and this runs for every job (docs/bpf.md, "Cost").
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct accelq_bpf_slot);
+} slots SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 4096);
-	__type(key, struct accelq_bpf_key);
+	__type(key, __u32);
 	__type(value, struct accelq_bpf_usage);
 } usage SEC(".maps");
 
@@ -50,14 +64,14 @@ struct {
 } events SEC(".maps");
 
 /*
- * The hash maps are preallocated: an insert from a tracepoint then never
- * allocates (a BPF_F_NO_PREALLOC per-CPU map allocates per-CPU memory with
- * GFP_NOWAIT and fails with -ENOMEM while the per-CPU allocator refills).
- * Memory: max_entries * sizeof(value) per possible CPU.
+ * The throttle hash map is preallocated: an insert from a tracepoint then
+ * never allocates (a BPF_F_NO_PREALLOC per-CPU map allocates per-CPU memory
+ * with GFP_NOWAIT and fails with -ENOMEM while the per-CPU allocator
+ * refills). Memory: max_entries * sizeof(value) per possible CPU, as for
+ * the usage array.
  */
 
-/* Initial values for BPF_NOEXIST inserts (too big for the BPF stack). */
-static const struct accelq_bpf_usage zero_usage;
+/* Initial value for BPF_NOEXIST inserts. */
 static const struct accelq_bpf_throttle zero_throttle;
 
 static __always_inline void lost_inc(__u32 idx)
@@ -68,26 +82,45 @@ static __always_inline void lost_inc(__u32 idx)
 		*cnt += 1;
 }
 
-/* Lookup, or insert a zeroed entry and look it up again; NULL if full. */
+union slot_word {
+	struct accelq_bpf_slot slot;
+	__u64 word;
+};
+
+/*
+ * The counters of {tenant, engine}: the first of ACCELQ_BPF_SLOT_PROBES
+ * slots from the pair's hash that it owns, or that is free and it claims.
+ * NULL (counted as lost) when all of them belong to other pairs. The hash
+ * is Fibonacci hashing (the top slot_bits bits of the key times 2^32/phi):
+ * consecutive tenant ids, which the kernel hands out, land far apart.
+ */
 static __always_inline struct accelq_bpf_usage *
 usage_get(__u32 tenant, __u32 engine)
 {
-	struct accelq_bpf_key key = { .tenant = tenant, .engine = engine };
-	struct accelq_bpf_usage *u;
-	long err;
+	union slot_word want = {
+		.slot = { .tenant = tenant, .engine = engine, .used = 1 },
+	};
+	__u32 mask = (1u << slot_bits) - 1, idx, i;
+	__u64 *owner, old;
 
-	u = bpf_map_lookup_elem(&usage, &key);
-	if (u)
-		return u;
-	err = bpf_map_update_elem(&usage, &key, &zero_usage, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST: raced with another CPU */) {
-		lost_inc(ACCELQ_BPF_LOST_USAGE);
-		return NULL;
+	if (engine >= ACCELQ_BPF_MAX_ENGINES)
+		goto lost;
+	idx = ((__u64)((tenant * ACCELQ_BPF_MAX_ENGINES + engine) *
+		       0x9e3779b9u) << slot_bits) >> 32;
+	for (i = 0; i < ACCELQ_BPF_SLOT_PROBES; i++, idx = (idx + 1) & mask) {
+		owner = bpf_map_lookup_elem(&slots, &idx);
+		if (!owner)
+			break;
+		old = *owner;
+		if (!old)
+			old = __sync_val_compare_and_swap(owner, 0, want.word);
+		/* Ours (or just claimed: old is 0) */
+		if (!old || old == want.word)
+			return bpf_map_lookup_elem(&usage, &idx);
 	}
-	u = bpf_map_lookup_elem(&usage, &key);
-	if (!u)
-		lost_inc(ACCELQ_BPF_LOST_USAGE);
-	return u;
+lost:
+	lost_inc(ACCELQ_BPF_LOST_USAGE);
+	return NULL;
 }
 
 static __always_inline struct accelq_bpf_throttle *throttle_get(__u32 tenant)
@@ -189,6 +222,7 @@ static __always_inline void emit(__u32 type, __u32 tenant, __u32 engine,
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* Attached only with ACCELQ_COLLECTOR_SUBMITTED: a second run per job. */
 SEC("raw_tp/accelq_job_submit")
 int BPF_PROG(on_job_submit, __u32 tenant, __u32 queue, __u32 engine,
 	     __u64 seqno, __u64 cost_ns, __u32 flags)

@@ -12,9 +12,12 @@
 #include <linux/types.h>
 
 #define ACCELQ_BPF_HIST_BUCKETS	40	/* log2(ns) buckets: 1 ns .. ~18 min */
+#define ACCELQ_BPF_MAX_ENGINES	1024	/* usage of higher engine ids is lost */
+#define ACCELQ_BPF_SLOT_PROBES	8	/* slots tried per {tenant, engine} */
 
 /* Map names: also the file names under the pin directory. */
 #define ACCELQ_BPF_MAP_USAGE	"usage"
+#define ACCELQ_BPF_MAP_SLOTS	"slots"
 #define ACCELQ_BPF_MAP_THROTTLE	"throttle"
 #define ACCELQ_BPF_MAP_LOST	"lost"
 #define ACCELQ_BPF_MAP_EVENTS	"events"
@@ -29,14 +32,28 @@ enum accelq_bpf_status {
 	ACCELQ_BPF_ST_MAX,
 };
 
-/* Key of the per-tenant, per-engine usage map. */
+/* A {tenant, engine} pair, whose usage is counted in a slot. */
 struct accelq_bpf_key {
 	__u32 tenant;
 	__u32 engine;
 };
 
 /*
- * Value of the usage map (per-CPU; userspace sums over possible CPUs).
+ * Owner of usage slot i (value i of the "slots" array; the counters are
+ * value i of the per-CPU "usage" array). All zero: free. A program claims
+ * a free slot with one compare-and-swap of the whole 8 bytes, so one slot
+ * has one owner on every CPU. The slots of a pair are tried from
+ * hash(tenant, engine) on, ACCELQ_BPF_SLOT_PROBES of them (see
+ * docs/bpf.md); a pair may own more than one (readers add them up).
+ */
+struct accelq_bpf_slot {
+	__u32 tenant;
+	__u16 engine;
+	__u16 used;			/* 1: owned by {tenant, engine} */
+};
+
+/*
+ * Value of the usage array (per-CPU; userspace sums over possible CPUs).
  * busy_ns sums run_ns of job_end, job_preempt and job_tick: the engine time
  * of every stint, so it equals the kernel's own per-tenant busy counter.
  * wait_ns_sum and wait_hist count each job once, at its end, with the wait
@@ -48,7 +65,7 @@ struct accelq_bpf_key {
 struct accelq_bpf_usage {
 	__u64 busy_ns;
 	__u64 jobs[ACCELQ_BPF_ST_MAX];
-	__u64 submitted;
+	__u64 submitted;		/* only with ACCELQ_COLLECTOR_SUBMITTED */
 	__u64 preemptions;
 	__u64 ticks;			/* timeslice renewals */
 	__u64 wait_ns_sum;
@@ -89,7 +106,7 @@ struct accelq_bpf_event {
 
 /* Indexes of the per-CPU "lost" counter array. */
 enum accelq_bpf_lost {
-	ACCELQ_BPF_LOST_USAGE,		/* usage map full */
+	ACCELQ_BPF_LOST_USAGE,		/* no usage slot free for the pair */
 	ACCELQ_BPF_LOST_THROTTLE,	/* throttle map full */
 	ACCELQ_BPF_LOST_EVENTS,		/* ring buffer full */
 	ACCELQ_BPF_LOST_MAX,

@@ -25,7 +25,7 @@
 
 #define DEFAULT_MAX_ENTRIES	4096
 #define DEFAULT_RINGBUF_SIZE	(256 * 1024)
-#define MAX_ENGINES		1024
+#define MAX_ENGINES		ACCELQ_BPF_MAX_ENGINES
 
 #define OPTS_HAS(opts, field) \
 	((opts) && (opts)->sz >= offsetof(typeof(*(opts)), field) + \
@@ -33,9 +33,10 @@
 #define OPTS_GET(opts, field, def) \
 	(OPTS_HAS(opts, field) ? (opts)->field : (def))
 
-enum { MAP_USAGE, MAP_THROTTLE, MAP_LOST, MAP_EVENTS, NR_MAPS };
+enum { MAP_SLOTS, MAP_USAGE, MAP_THROTTLE, MAP_LOST, MAP_EVENTS, NR_MAPS };
 
 static const char *const map_names[NR_MAPS] = {
+	[MAP_SLOTS] = ACCELQ_BPF_MAP_SLOTS,
 	[MAP_USAGE] = ACCELQ_BPF_MAP_USAGE,
 	[MAP_THROTTLE] = ACCELQ_BPF_MAP_THROTTLE,
 	[MAP_LOST] = ACCELQ_BPF_MAP_LOST,
@@ -45,6 +46,7 @@ static const char *const map_names[NR_MAPS] = {
 struct accelq_collector {
 	struct accelq_bpf *skel;	/* NULL when opened pinned */
 	int map_fd[NR_MAPS];
+	__u32 nr_slots;			/* entries of slots and usage */
 	bool own_fds;			/* map fds are ours (opened pinned) */
 	char pin_dir[PATH_MAX];		/* "" when not pinned */
 	int lock_fd;			/* flock of the pin directory */
@@ -133,21 +135,19 @@ static int pin_dir_lock(struct accelq_collector *c)
 }
 
 /*
- * Point @map at its pin file. libbpf reuses a compatible pinned map at load
- * (and pins a new map otherwise). A pinned map of the same layout but
- * another size is reused at its size; one of another layout is replaced.
+ * The pinned map of @map's name: its size in *@max_entries, 0 if there is
+ * none (or none of this layout: then it is removed, to be replaced).
  */
-static int prepare_pin(struct bpf_map *map, const char *dir)
+static int pinned_size(struct bpf_map *map, const char *dir,
+		       __u32 *max_entries)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
 	char path[PATH_MAX];
 	int fd, err;
 
+	*max_entries = 0;
 	err = pin_path(path, sizeof(path), dir, bpf_map__name(map));
-	if (err)
-		return err;
-	err = bpf_map__set_pin_path(map, path);
 	if (err)
 		return err;
 	fd = bpf_obj_get(path);
@@ -168,8 +168,58 @@ static int prepare_pin(struct bpf_map *map, const char *dir)
 			return -errno;
 		return 0;
 	}
-	if (info.max_entries != bpf_map__max_entries(map))
-		return bpf_map__set_max_entries(map, info.max_entries);
+	*max_entries = info.max_entries;
+	return 0;
+}
+
+static int unpin_map(struct bpf_map *map, const char *dir)
+{
+	char path[PATH_MAX];
+	int err = pin_path(path, sizeof(path), dir, bpf_map__name(map));
+
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+/*
+ * Point each map at its pin file. libbpf reuses a compatible pinned map at
+ * load (and pins a new map otherwise). A pinned map of the same layout but
+ * another size is reused at its size; one of another layout is replaced.
+ * The slot owners and their counters are only reused together, at one size.
+ */
+static int prepare_pins(struct accelq_collector *c, struct bpf_map **maps)
+{
+	__u32 size[NR_MAPS];
+	char path[PATH_MAX];
+	int i, err;
+
+	for (i = 0; i < NR_MAPS; i++) {
+		err = pin_path(path, sizeof(path), c->pin_dir,
+			       bpf_map__name(maps[i]));
+		err = err ?: bpf_map__set_pin_path(maps[i], path);
+		err = err ?: pinned_size(maps[i], c->pin_dir, &size[i]);
+		if (err)
+			return err;
+	}
+	if (size[MAP_SLOTS] != size[MAP_USAGE]) {
+		if (size[MAP_SLOTS] || size[MAP_USAGE])
+			lib_warn("libaccelq-bpf: %s/%s and %s/%s do not match, replacing them\n",
+				 c->pin_dir, map_names[MAP_SLOTS],
+				 c->pin_dir, map_names[MAP_USAGE]);
+		err = unpin_map(maps[MAP_SLOTS], c->pin_dir);
+		err = err ?: unpin_map(maps[MAP_USAGE], c->pin_dir);
+		if (err)
+			return err;
+		size[MAP_SLOTS] = size[MAP_USAGE] = 0;
+	}
+	for (i = 0; i < NR_MAPS; i++) {
+		if (!size[i] || size[i] == bpf_map__max_entries(maps[i]))
+			continue;
+		err = bpf_map__set_max_entries(maps[i], size[i]);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -217,7 +267,7 @@ int accelq_collector_open(const struct accelq_collector_opts *opts,
 	struct accelq_collector *c = NULL;
 	struct bpf_map *maps[NR_MAPS];
 	libbpf_print_fn_t old_print;
-	uint32_t max_entries, flags, rb_size;
+	uint32_t max_entries, flags, rb_size, nr_slots;
 	const char *pin_dir;
 	int i, err;
 
@@ -256,12 +306,19 @@ int accelq_collector_open(const struct accelq_collector_opts *opts,
 		err = -errno ?: -EINVAL;
 		goto cleanup;
 	}
+	maps[MAP_SLOTS] = c->skel->maps.slots;
 	maps[MAP_USAGE] = c->skel->maps.usage;
 	maps[MAP_THROTTLE] = c->skel->maps.throttle;
 	maps[MAP_LOST] = c->skel->maps.lost;
 	maps[MAP_EVENTS] = c->skel->maps.events;
 
-	err = bpf_map__set_max_entries(maps[MAP_USAGE], max_entries);
+	/* Slots are found by masking a hash: a power of 2 of them. */
+	nr_slots = 1;
+	while (nr_slots < max_entries && nr_slots < (1u << 31))
+		nr_slots <<= 1;
+	err = bpf_map__set_max_entries(maps[MAP_SLOTS], nr_slots);
+	if (!err)
+		err = bpf_map__set_max_entries(maps[MAP_USAGE], nr_slots);
 	if (!err)
 		err = bpf_map__set_max_entries(maps[MAP_THROTTLE], max_entries);
 	if (!err)
@@ -269,6 +326,9 @@ int accelq_collector_open(const struct accelq_collector_opts *opts,
 	if (err)
 		goto cleanup;
 	c->skel->rodata->events_enabled = !(flags & ACCELQ_COLLECTOR_NO_EVENTS);
+	/* One more program run per job: only when asked for. */
+	bpf_program__set_autoattach(c->skel->progs.on_job_submit,
+				    flags & ACCELQ_COLLECTOR_SUBMITTED);
 
 	if (pin_dir[0]) {
 		if (strlen(pin_dir) >= sizeof(c->pin_dir)) {
@@ -279,12 +339,13 @@ int accelq_collector_open(const struct accelq_collector_opts *opts,
 		err = pin_dir_lock(c);
 		if (err)
 			goto cleanup;
-		for (i = 0; i < NR_MAPS; i++) {
-			err = prepare_pin(maps[i], c->pin_dir);
-			if (err)
-				goto cleanup;
-		}
+		err = prepare_pins(c, maps);
+		if (err)
+			goto cleanup;
 	}
+	/* Reused pinned slots keep their size. */
+	c->nr_slots = bpf_map__max_entries(maps[MAP_USAGE]);
+	c->skel->rodata->slot_bits = __builtin_ctz(c->nr_slots);
 
 	err = accelq_bpf__load(c->skel);
 	if (err)
@@ -317,8 +378,9 @@ int accelq_collector_open_pinned(const char *pin_dir,
 		enum bpf_map_type type;
 		__u32 key_size, value_size;
 	} want[NR_MAPS] = {
-		[MAP_USAGE] = { BPF_MAP_TYPE_PERCPU_HASH,
-				sizeof(struct accelq_bpf_key),
+		[MAP_SLOTS] = { BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+				sizeof(struct accelq_bpf_slot) },
+		[MAP_USAGE] = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
 				sizeof(struct accelq_bpf_usage) },
 		[MAP_THROTTLE] = { BPF_MAP_TYPE_PERCPU_HASH, sizeof(__u32),
 				   sizeof(struct accelq_bpf_throttle) },
@@ -365,6 +427,12 @@ int accelq_collector_open_pinned(const char *pin_dir,
 		if (info.type != want[i].type ||
 		    (want[i].key_size && (info.key_size != want[i].key_size ||
 					  info.value_size != want[i].value_size))) {
+			err = -EPROTO;
+			goto err;
+		}
+		if (i == MAP_SLOTS)
+			c->nr_slots = info.max_entries;
+		else if (i == MAP_USAGE && info.max_entries != c->nr_slots) {
 			err = -EPROTO;
 			goto err;
 		}
@@ -423,18 +491,6 @@ static void sum_percpu(__u64 *dst, const void *percpu, size_t size, int ncpu)
 	}
 }
 
-static int cmp_usage(const void *a, const void *b)
-{
-	const struct accelq_bpf_key *x = &((const struct usage_entry *)a)->key;
-	const struct accelq_bpf_key *y = &((const struct usage_entry *)b)->key;
-
-	if (x->tenant != y->tenant)
-		return x->tenant < y->tenant ? -1 : 1;
-	if (x->engine != y->engine)
-		return x->engine < y->engine ? -1 : 1;
-	return 0;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
@@ -465,8 +521,9 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
 }
 
 /*
- * Read every entry of a per-CPU hash map: each key once (a concurrent
- * delete can restart the walk; duplicates are dropped by the caller).
+ * Read every entry of a per-CPU hash map (the throttle map). A concurrent
+ * delete can restart the walk and repeat a key: the caller takes the
+ * values of a key, it does not add them up.
  * @ent_size bytes per entry: the key at 0, the summed value at @val_off.
  */
 static int read_percpu_hash(int fd, size_t key_size, size_t val_size,
@@ -521,6 +578,93 @@ static int read_percpu_hash(int fd, size_t key_size, size_t val_size,
 	return 0;
 }
 
+/* The owner of every usage slot, in one batch if the kernel can. */
+static int read_owners(struct accelq_collector *c,
+		       struct accelq_bpf_slot **ret)
+{
+	int fd = c->map_fd[MAP_SLOTS];
+	__u32 n = c->nr_slots, count = n, batch = 0, i;
+	struct accelq_bpf_slot *v, *vals = NULL;
+	__u32 *keys = NULL;
+	int err;
+
+	v = calloc(n ?: 1, sizeof(*v));
+	keys = calloc(n ?: 1, sizeof(*keys));
+	vals = calloc(n ?: 1, sizeof(*vals));
+	if (!v || !keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = bpf_map_lookup_batch(fd, NULL, &batch, keys, vals, &count, NULL);
+	if ((!err || err == -ENOENT) && count == n) {
+		for (i = 0; i < n; i++)
+			if (keys[i] < n)
+				v[keys[i]] = vals[i];
+		err = 0;
+		goto out;
+	}
+	for (i = 0, err = 0; i < n && !err; i++)
+		err = bpf_map_lookup_elem(fd, &i, &v[i]);
+out:
+	free(keys);
+	free(vals);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*ret = v;
+	return 0;
+}
+
+/*
+ * The counters of every owned slot, summed over CPUs, with their owner. A
+ * pair may own several slots: it then has several entries.
+ */
+static int read_usage(struct accelq_collector *c, struct usage_entry **ents,
+		      size_t *nents)
+{
+	size_t stride = (sizeof(struct accelq_bpf_usage) + 7) & ~(size_t)7;
+	struct accelq_bpf_slot *owners = NULL;
+	struct usage_entry *arr = NULL, *na;
+	size_t cap = 0, n = 0;
+	void *buf;
+	__u32 i;
+	int err;
+
+	buf = malloc(stride * c->nr_cpus);
+	if (!buf)
+		return -ENOMEM;
+	err = read_owners(c, &owners);
+	for (i = 0; !err && i < c->nr_slots; i++) {
+		if (!owners[i].used)
+			continue;
+		err = bpf_map_lookup_elem(c->map_fd[MAP_USAGE], &i, buf);
+		if (err)
+			break;
+		na = grow(arr, &cap, n, sizeof(*arr));
+		if (!na) {
+			err = -ENOMEM;
+			break;
+		}
+		arr = na;
+		memset(&arr[n], 0, sizeof(arr[n]));
+		arr[n].key.tenant = owners[i].tenant;
+		arr[n].key.engine = owners[i].engine;
+		sum_percpu((__u64 *)&arr[n].u, buf,
+			   sizeof(struct accelq_bpf_usage), c->nr_cpus);
+		n++;
+	}
+	free(owners);
+	free(buf);
+	if (err) {
+		free(arr);
+		return err;
+	}
+	*ents = arr;
+	*nents = n;
+	return 0;
+}
+
 static __u64 prog_misses(struct accelq_collector *c)
 {
 	struct bpf_program *prog;
@@ -558,11 +702,7 @@ int accelq_collector_snapshot(struct accelq_collector *c,
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snap->taken_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 
-	err = read_percpu_hash(c->map_fd[MAP_USAGE],
-			       sizeof(struct accelq_bpf_key),
-			       sizeof(struct accelq_bpf_usage), sizeof(*ue),
-			       offsetof(struct usage_entry, u), c->nr_cpus,
-			       (void **)&ue, &nue);
+	err = read_usage(c, &ue, &nue);
 	if (err)
 		goto out;
 	err = read_percpu_hash(c->map_fd[MAP_THROTTLE], sizeof(__u32),
@@ -572,14 +712,7 @@ int accelq_collector_snapshot(struct accelq_collector *c,
 	if (err)
 		goto out;
 
-	/* Sort, drop duplicate keys, collect the tenant ids. */
-	if (nue) {
-		qsort(ue, nue, sizeof(*ue), cmp_usage);
-		for (i = 1, j = 0; i < nue; i++)
-			if (cmp_usage(&ue[i], &ue[j]))
-				ue[++j] = ue[i];
-		nue = j + 1;
-	}
+	/* The tenant ids, sorted, each once. */
 	ids = calloc(nue + nte + 1, sizeof(*ids));
 	if (!ids) {
 		err = -ENOMEM;
@@ -700,34 +833,33 @@ accelq_snapshot_tenant(const struct accelq_snapshot *snap, uint32_t tenant)
 
 int accelq_collector_forget_tenant(struct accelq_collector *c, uint32_t tenant)
 {
-	struct accelq_bpf_key key, next, *del = NULL;
-	size_t n = 0, cap = 0, i;
-	bool first = true;
+	size_t stride = (sizeof(struct accelq_bpf_usage) + 7) & ~(size_t)7;
+	const struct accelq_bpf_slot none = { 0 };
+	struct accelq_bpf_slot *owners = NULL;
+	void *zero;
+	__u32 i;
 	int err;
 
 	if (!c)
 		return -EINVAL;
-	for (;;) {
-		err = bpf_map_get_next_key(c->map_fd[MAP_USAGE],
-					   first ? NULL : &key, &next);
-		if (err)
-			break;
-		first = false;
-		key = next;
-		if (key.tenant != tenant)
+	zero = calloc(c->nr_cpus, stride);
+	if (!zero)
+		return -ENOMEM;
+	err = read_owners(c, &owners);
+	for (i = 0; !err && i < c->nr_slots; i++) {
+		if (!owners[i].used || owners[i].tenant != tenant)
 			continue;
-		del = grow(del, &cap, n, sizeof(*del));
-		if (!del)
-			return -ENOMEM;
-		del[n++] = key;
+		/* Counters first: a free slot must hold none for its next
+		 * owner. The tenant is gone, so nothing adds to them now. */
+		err = bpf_map_update_elem(c->map_fd[MAP_USAGE], &i, zero,
+					  BPF_ANY);
+		err = err ?: bpf_map_update_elem(c->map_fd[MAP_SLOTS], &i,
+						 &none, BPF_ANY);
 	}
-	if (err != -ENOENT) {
-		free(del);
+	free(owners);
+	free(zero);
+	if (err)
 		return err;
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(c->map_fd[MAP_USAGE], &del[i]);
-	free(del);
 	err = bpf_map_delete_elem(c->map_fd[MAP_THROTTLE], &tenant);
 	return err == -ENOENT ? 0 : err;
 }

@@ -22,14 +22,21 @@
 #define ACCELQ_COLLECTOR_NO_ATTACH	(1u << 0) /* load only (tests, PROG_TEST_RUN) */
 #define ACCELQ_COLLECTOR_NO_EVENTS	(1u << 1) /* no ring buffer records */
 #define ACCELQ_COLLECTOR_UNPIN_ON_CLOSE	(1u << 2) /* close() also unpins */
+/*
+ * Also attach accelq_job_submit, to count usage.submitted: a second program
+ * run per job, which costs about as much as the first (docs/bpf.md). The
+ * kernel counts accepted jobs anyway (ACCELQ_A_STATS_JOBS_ACCEPTED).
+ */
+#define ACCELQ_COLLECTOR_SUBMITTED	(1u << 3)
 
 struct accelq_collector;
 
 struct accelq_collector_opts {
 	size_t sz;			/* sizeof(struct accelq_collector_opts) */
 	/*
-	 * Entries of the usage ({tenant, engine}) and throttle (tenant) maps;
-	 * 0 = 4096. Preallocated: max_entries * 720 bytes per possible CPU.
+	 * {tenant, engine} usage slots (rounded up to a power of 2) and
+	 * entries of the throttle (tenant) map; 0 = 4096. Preallocated:
+	 * max_entries * 720 bytes per possible CPU.
 	 */
 	uint32_t max_entries;
 	const char *pin_dir;		/* NULL = ACCELQ_BPF_PIN_DIR; "" = no pinning */
@@ -52,7 +59,7 @@ struct accelq_tenant_usage {
 	uint64_t busy_ns;
 	uint64_t *engine_busy_ns;	/* nr_engines entries, owned by the snapshot */
 	uint64_t jobs[ACCELQ_BPF_ST_MAX];
-	uint64_t submitted;
+	uint64_t submitted;		/* 0 unless ACCELQ_COLLECTOR_SUBMITTED */
 	uint64_t preemptions;
 	uint64_t ticks;
 	uint64_t wait_ns_sum;

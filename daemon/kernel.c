@@ -131,6 +131,16 @@ bool kernel_present(const struct kernel *k)
 	return k->family > 0;
 }
 
+int kernel_family(const struct kernel *k)
+{
+	return k->family;
+}
+
+void kernel_set_family(struct kernel *k, int family)
+{
+	k->family = family;
+}
+
 /*
  * The family is looked up in a dump of all families rather than by name: a
  * lookup by name of a missing family makes the kernel run modprobe, and
@@ -405,23 +415,25 @@ static int parse_tenant_msg(struct nlmsghdr *nlh, struct kernel_tenant *t)
 	return 0;
 }
 
-void kernel_tenants_free(struct kernel_tenant *v, size_t n)
+void kernel_tenant_list_clear(struct kernel_tenant_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < n && v; i++)
-		free(v[i].engine_busy_ns);
-	free(v);
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].engine_busy_ns);
+	l->n = 0;
 }
 
-struct tenant_list {
-	struct kernel_tenant *v;
-	size_t n, cap;
-};
+void kernel_tenant_list_free(struct kernel_tenant_list *l)
+{
+	kernel_tenant_list_clear(l);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
 
 static int collect_tenant(struct nlmsghdr *nlh, void *arg)
 {
-	struct tenant_list *l = arg;
+	struct kernel_tenant_list *l = arg;
 	int r;
 
 	if (l->n == l->cap) {
@@ -452,32 +464,37 @@ static int tenant_id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int kernel_tenant_dump(struct kernel *k, struct kernel_tenant **ret,
-		       size_t *n)
+static bool sorted_by_id(const struct kernel_tenant_list *l)
+{
+	size_t i;
+
+	for (i = 1; i < l->n; i++)
+		if (l->v[i - 1].id > l->v[i].id)
+			return false;
+	return true;
+}
+
+int kernel_tenant_dump(struct kernel *k, struct kernel_tenant_list *l)
 {
 	int attempt, r = 0;
 
 	/* A dump racing a creation or deletion is retried. */
 	for (attempt = 0; attempt < 4; attempt++) {
-		struct tenant_list l = { 0 };
 		struct nl_msg *msg;
 
+		kernel_tenant_list_clear(l);
 		REQUEST_OR_FAIL(msg, k, ACCELQ_CMD_TENANT_GET, NLM_F_DUMP);
-		r = transact(k, msg, collect_tenant, &l, NULL);
-		if (r == -EAGAIN) {
-			kernel_tenants_free(l.v, l.n);
+		r = transact(k, msg, collect_tenant, l, NULL);
+		if (r == -EAGAIN)
 			continue;
-		}
-		if (r < 0) {
-			kernel_tenants_free(l.v, l.n);
-			return r;
-		}
-		if (l.n)
-			qsort(l.v, l.n, sizeof(*l.v), tenant_id_cmp);
-		*ret = l.v;
-		*n = l.n;
+		if (r < 0)
+			break;
+		/* The kernel dumps in id order: sorting is rarely needed. */
+		if (!sorted_by_id(l))
+			qsort(l->v, l->n, sizeof(*l->v), tenant_id_cmp);
 		return 0;
 	}
+	kernel_tenant_list_clear(l);
 	return r;
 }
 

@@ -80,12 +80,23 @@ void kernel_free(struct kernel *k);
  */
 int kernel_resolve(struct kernel *k, bool *changed);
 bool kernel_present(const struct kernel *k);
+/* The family id (0: absent), to hand a resolution to another socket. */
+int kernel_family(const struct kernel *k);
+void kernel_set_family(struct kernel *k, int family);
 
-/* Dumps; arrays are malloc()ed, sorted by id. Free tenants with
- * kernel_tenants_free(), engines with free(). */
-int kernel_tenant_dump(struct kernel *k, struct kernel_tenant **ret,
-		       size_t *n);
-void kernel_tenants_free(struct kernel_tenant *v, size_t n);
+/* Tenants of a dump, sorted by id; the array is reused by the next dump
+ * into the same list. */
+struct kernel_tenant_list {
+	struct kernel_tenant *v;
+	size_t n, cap;
+};
+
+int kernel_tenant_dump(struct kernel *k, struct kernel_tenant_list *l);
+/* Drop the entries, keep the array / free everything. */
+void kernel_tenant_list_clear(struct kernel_tenant_list *l);
+void kernel_tenant_list_free(struct kernel_tenant_list *l);
+
+/* Engines, malloc()ed: free() them. */
 int kernel_engine_dump(struct kernel *k, struct kernel_engine **ret,
 		       size_t *n);
 

@@ -31,18 +31,50 @@
 /* ---------------------------------------------------------- identity -- */
 
 /*
+ * Who asked, by unique connection name. Asking the bus costs a round trip
+ * to it per call (the loop waits for the answer), so the answers are kept:
+ * the bus never reuses a unique name during its lifetime (and we exit when
+ * it goes), and the EUID it recorded when the connection was made never
+ * changes, so a kept answer is the one the bus would give again.
+ */
+#define CALLER_CACHE_SIZE	64
+
+static struct caller {
+	char sender[32];		/* ":1.42"; "" = unused */
+	uid_t uid;
+} caller_cache[CALLER_CACHE_SIZE];
+static unsigned int caller_next;	/* replaced next, round robin */
+
+static bool caller_cached(const char *sender, uid_t *ret)
+{
+	size_t i;
+
+	for (i = 0; i < CALLER_CACHE_SIZE; i++)
+		if (!strcmp(caller_cache[i].sender, sender)) {
+			*ret = caller_cache[i].uid;
+			return true;
+		}
+	return false;
+}
+
+static void caller_remember(const char *sender, uid_t uid)
+{
+	struct caller *c = &caller_cache[caller_next++ % CALLER_CACHE_SIZE];
+
+	if (sender[0] != ':' || strlen(sender) >= sizeof(c->sender))
+		return;
+	strcpy(c->sender, sender);
+	c->uid = uid;
+}
+
+/*
  * The caller's EUID as the bus vouches for it. On failure @error is set to
- * AccessDenied: an absent authority means deny. Property reads of GetAll
- * come in one message; the answer is cached per message.
+ * AccessDenied: an absent authority means deny.
  */
 static int bus_caller_euid(sd_bus_message *m, uid_t *ret, sd_bus_error *error)
 {
-	static char cached_sender[256];
-	static uint64_t cached_cookie;
-	static uid_t cached_uid;
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
 	const char *sender;
-	uint64_t cookie = 0;
 	uid_t uid;
 	int r;
 
@@ -50,11 +82,8 @@ static int bus_caller_euid(sd_bus_message *m, uid_t *ret, sd_bus_error *error)
 		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
 					"No caller to authorise");
 	sender = sd_bus_message_get_sender(m);
-	if (sender && sd_bus_message_get_cookie(m, &cookie) >= 0 && cookie &&
-	    cookie == cached_cookie && !strcmp(sender, cached_sender)) {
-		*ret = cached_uid;
+	if (sender && sender[0] == ':' && caller_cached(sender, ret))
 		return 0;
-	}
 
 	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
 	if (r < 0)
@@ -70,11 +99,8 @@ static int bus_caller_euid(sd_bus_message *m, uid_t *ret, sd_bus_error *error)
 					 "The caller's user id is unknown: %s",
 					 strerror(-r));
 
-	if (sender && cookie && strlen(sender) < sizeof(cached_sender)) {
-		strcpy(cached_sender, sender);
-		cached_cookie = cookie;
-		cached_uid = uid;
-	}
+	if (sender)
+		caller_remember(sender, uid);
 	*ret = uid;
 	return 0;
 }
@@ -667,28 +693,30 @@ static uint64_t tenant_props_hash(const Tenant *t)
 	return fnv1a(0xcbf29ce484222325ULL, &v, sizeof(v)) | 1;
 }
 
-void manager_bus_emit_changes(Manager *m)
+void manager_bus_tenant_changed(Manager *m, Tenant *t)
 {
 	uint64_t h;
-	size_t i;
 	int r;
 
 	if (!m->bus)
 		return;
-	for (i = 0; i < m->n_tenants; i++) {
-		Tenant *t = m->tenants[i];
+	h = tenant_props_hash(t);
+	if (h == t->props_hash)
+		return;
+	t->props_hash = h;
+	r = sd_bus_emit_properties_changed_strv(m->bus, t->path, TENANT_IFACE,
+						NULL);
+	if (r < 0)
+		log_warning("Failed to emit PropertiesChanged for %s: %s",
+			    t->cfg.name, strerror(-r));
+}
 
-		h = tenant_props_hash(t);
-		if (h == t->props_hash)
-			continue;
-		t->props_hash = h;
-		r = sd_bus_emit_properties_changed_strv(m->bus, t->path,
-							TENANT_IFACE, NULL);
-		if (r < 0)
-			log_warning("Failed to emit PropertiesChanged for %s: %s",
-				    t->cfg.name, strerror(-r));
-	}
+void manager_bus_manager_changed(Manager *m)
+{
+	uint64_t h;
 
+	if (!m->bus)
+		return;
 	h = fnv1a(0xcbf29ce484222325ULL, &m->n_tenants, sizeof(m->n_tenants));
 	h = fnv1a(h, &m->n_engines, sizeof(m->n_engines));
 	h = fnv1a(h, &m->kernel_present, sizeof(m->kernel_present));
@@ -757,7 +785,13 @@ static int bus_open(Manager *m, sd_bus **ret)
 
 int manager_bus_setup(Manager *m)
 {
+	size_t i;
 	int r;
+
+	/* Nobody can have read a property before we are on the bus: start
+	 * from the current values instead of announcing every tenant. */
+	for (i = 0; i < m->n_tenants; i++)
+		m->tenants[i]->props_hash = tenant_props_hash(m->tenants[i]);
 
 	r = bus_open(m, &m->bus);
 	if (r < 0)

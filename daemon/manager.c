@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 
 #include <systemd/sd-daemon.h>
@@ -268,6 +269,7 @@ static int tenant_create(Manager *m, Tenant *t, char **error)
 	log_info("Tenant %s: created in the kernel (id %" PRIu32 ")",
 		 t->cfg.name, id);
 	tenant_mark_created(m, t);
+	t->changed_seq = m->sample_seq;
 	memset(&t->k, 0, sizeof(t->k));
 	t->k.engine_busy_ns = t->engine_busy;
 	t->k.id = id;
@@ -321,6 +323,7 @@ int manager_apply_tenant(Manager *m, Tenant *t, char **error)
 			return r;
 		}
 		t->in_kernel = false;
+		t->changed_seq = m->sample_seq;
 		return tenant_create(m, t, error);
 	}
 
@@ -346,58 +349,54 @@ int manager_apply_tenant(Manager *m, Tenant *t, char **error)
 		 want.cap_burst_ns / 1000,
 		 t->budget.exhausted ? " (budget exhausted)" : "");
 	t->k.set = want;
+	t->changed_seq = m->sample_seq;
 	tenant_ok(t);
 	return 0;
 }
 
-static int kt_name_cmp(const void *a, const void *b)
+static int kt_name_cmp(const void *key, const void *elem)
 {
-	return strcmp(((const struct kernel_tenant *)a)->name,
-		      ((const struct kernel_tenant *)b)->name);
+	return strcmp(key, (*(struct kernel_tenant *const *)elem)->name);
 }
 
 /* In a dump sorted by name. */
-static const struct kernel_tenant *kt_find(const struct kernel_tenant *kt,
-					   size_t n, const char *name)
+static bool kt_find(struct kernel_tenant *const *kt, size_t n,
+		    const char *name)
 {
-	struct kernel_tenant key;
-
-	if (!n)
-		return NULL;
-	snprintf(key.name, sizeof(key.name), "%s", name);
-	return bsearch(&key, kt, n, sizeof(*kt), kt_name_cmp);
+	return n && bsearch(name, kt, n, sizeof(*kt), kt_name_cmp);
 }
 
 /*
- * Kernel tenants the configuration does not name: delete those we created
- * (never the default tenant, never someone else's). @kt is sorted by name.
+ * A kernel tenant the configuration does not name: delete it if we created
+ * it (never the default tenant, never someone else's).
  */
-static void reconcile_strays(Manager *m, const struct kernel_tenant *kt,
-			     size_t n)
+static void reconcile_stray(Manager *m, const struct kernel_tenant *k)
+{
+	char *errmsg = NULL;
+	int r;
+
+	if (k->id == 0 || (k->flags & ACCELQ_TENANT_F_DEFAULT) ||
+	    !state_is_created(&m->state, k->name))
+		return;
+	m->sample_created++;
+	r = tenant_delete(m, k->name, true, &errmsg);
+	if (r == 0) {
+		log_info("Tenant %s: removed from the configuration, deleted from the kernel",
+			 k->name);
+		collector_forget(m->collector, k->id);
+	} else if (r == -EBUSY) {
+		log_debug("Tenant %s: still has queues, deleting it later",
+			  k->name);
+	}
+	free(errmsg);
+}
+
+/* Forget names we created that are gone from both. @kt is sorted by name. */
+static void reconcile_created(Manager *m, struct kernel_tenant *const *kt,
+			      size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		char *errmsg = NULL;
-		int r;
-
-		if (kt[i].id == 0 || (kt[i].flags & ACCELQ_TENANT_F_DEFAULT) ||
-		    manager_find_tenant(m, kt[i].name) ||
-		    !state_is_created(&m->state, kt[i].name))
-			continue;
-		r = tenant_delete(m, kt[i].name, true, &errmsg);
-		if (r == 0) {
-			log_info("Tenant %s: removed from the configuration, deleted from the kernel",
-				 kt[i].name);
-			collector_forget(m->collector, kt[i].id);
-		} else if (r == -EBUSY) {
-			log_debug("Tenant %s: still has queues, deleting it later",
-				  kt[i].name);
-		}
-		free(errmsg);
-	}
-
-	/* Forget names we created that are gone from both. */
 	state_sort(&m->state);
 	for (i = 0; i < m->state.n_created;) {
 		const char *name = m->state.created[i];
@@ -411,7 +410,7 @@ static void reconcile_strays(Manager *m, const struct kernel_tenant *kt,
 	}
 }
 
-/* ----------------------------------------------------------- sampling -- */
+/* --------------------------------------------------------- accounting -- */
 
 static void tenant_account(Manager *m, Tenant *t, uint64_t now_real)
 {
@@ -483,15 +482,13 @@ static void engines_free(Manager *m)
 	m->n_engines = 0;
 }
 
-static void engines_update(Manager *m)
+static void engines_update(Manager *m, const struct sample *s)
 {
-	_cleanup_free_ struct kernel_engine *ke = NULL;
-	size_t i, n = 0;
-	int r;
+	size_t i, n = s->n_engines;
 
-	r = kernel_engine_dump(m->kernel, &ke, &n);
-	if (r < 0) {
-		log_warning("Failed to read the engines: %s", strerror(-r));
+	if (s->engine_err < 0) {
+		log_warning("Failed to read the engines: %s",
+			    strerror(-s->engine_err));
 		return;
 	}
 	if (n != m->n_engines) {
@@ -505,26 +502,22 @@ static void engines_update(Manager *m)
 			m->n_engines = i + 1;
 		}
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < m->n_engines; i++) {
 		struct engine_state *e = &m->engines[i];
 
 		/* A module reload resets the counter: start over. */
-		if (e->k.busy_ns > ke[i].busy_ns)
+		if (e->k.busy_ns > s->engines[i].busy_ns)
 			util_hist_reset(&e->hist);
-		e->k = ke[i];
+		e->k = s->engines[i];
 		util_hist_push(&e->hist, &m->clock, e->k.busy_ns);
 		e->util = util_ratio(&e->hist, &m->clock, ENGINE_UTIL_WINDOW_NS);
 	}
 }
 
-static void collector_update(Manager *m)
+/* Attach or detach the collectors as configured; read from the next sample. */
+static void collector_reconfigure(Manager *m)
 {
-	struct collector_sample s;
-	size_t i;
 	int r;
-
-	for (i = 0; i < m->n_tenants; i++)
-		m->tenants[i]->has_wait_hist = false;
 
 	if (!m->config->daemon.bpf) {
 		if (m->collector) {
@@ -535,75 +528,89 @@ static void collector_update(Manager *m)
 		m->bpf_lost_valid = false;
 		return;
 	}
-	if (!m->collector) {
-		/* The programs attach to the module's tracepoints; after a
-		 * failure, try again when the module or the configuration
-		 * changes, not every sample. */
-		if (!m->kernel_present || m->collector_failed_logged)
-			return;
-		r = collector_open(&m->collector);
-		if (r < 0) {
-			if (!m->collector_failed_logged)
-				log_error("BPF collectors unavailable: %s; running without wait histograms and drop counters (set bpf=no in accelqd.conf to silence this)",
-					  r == -EOPNOTSUPP ?
-					  "accelqd was built without bpf/libaccelq-bpf" :
-					  strerror(-r));
-			m->collector_failed_logged = true;
-			m->collector = NULL;
-			return;
-		}
-		log_info("BPF collectors attached");
-		m->collector_failed_logged = false;
-	}
-
-	r = collector_sample(m->collector, &s);
+	/* The programs attach to the module's tracepoints; after a failure,
+	 * try again when the module or the configuration changes, not every
+	 * sample. */
+	if (m->collector || !m->kernel_present || m->collector_failed_logged)
+		return;
+	r = collector_open(&m->collector);
 	if (r < 0) {
-		log_warning("Failed to read the BPF maps: %s", strerror(-r));
+		log_error("BPF collectors unavailable: %s; running without wait histograms and drop counters (set bpf=no in accelqd.conf to silence this)",
+			  r == -EOPNOTSUPP ?
+			  "accelqd was built without bpf/libaccelq-bpf" :
+			  strerror(-r));
+		m->collector_failed_logged = true;
+		m->collector = NULL;
 		return;
 	}
-	memcpy(m->bpf_lost, s.lost, sizeof(m->bpf_lost));
-	m->bpf_lost_valid = true;
-	for (i = 0; i < m->n_tenants; i++) {
-		Tenant *t = m->tenants[i];
-		const struct collector_tenant *ct;
-
-		if (!t->in_kernel)
-			continue;
-		ct = collector_sample_find(&s, t->k.id);
-		if (!ct)
-			continue;
-		if (!t->wait_hist) {
-			t->wait_hist = calloc(ACCELQ_BPF_HIST_BUCKETS,
-					      sizeof(*t->wait_hist));
-			if (!t->wait_hist)
-				continue;
-		}
-		t->has_wait_hist = true;
-		t->wait_ns_sum = ct->wait_ns_sum;
-		memcpy(t->wait_hist, ct->wait_hist,
-		       ACCELQ_BPF_HIST_BUCKETS * sizeof(*t->wait_hist));
-	}
-	collector_sample_done(&s);
+	log_info("BPF collectors attached");
 }
+
+/* The wait histogram of @t from the sample's BPF maps, if there is one. */
+static void tenant_update_bpf(Manager *m, Tenant *t)
+{
+	const struct sample *s = &m->sample;
+	const struct collector_tenant *ct;
+
+	t->has_wait_hist = false;
+	if (!t->in_kernel || !s->has_bpf || s->bpf_err < 0)
+		return;
+	ct = collector_sample_find(&s->bpf, t->k.id);
+	if (!ct)
+		return;
+	if (!t->wait_hist) {
+		t->wait_hist = calloc(ACCELQ_BPF_HIST_BUCKETS,
+				      sizeof(*t->wait_hist));
+		if (!t->wait_hist)
+			return;
+	}
+	t->has_wait_hist = true;
+	t->wait_ns_sum = ct->wait_ns_sum;
+	memcpy(t->wait_hist, ct->wait_hist,
+	       ACCELQ_BPF_HIST_BUCKETS * sizeof(*t->wait_hist));
+}
+
+/* ------------------------------------------------------------ metrics -- */
 
 #define ALIGN8(x)	(((x) + 7) & ~(size_t)7)
 
-/* Copy a kernel tenant's counters into a snapshot entry. */
+/* Has the kernel tenant had a job (or been throttled) since it was made? */
+static bool kernel_tenant_used(const struct kernel_tenant *k)
+{
+	return k->jobs_accepted || k->busy_ns || k->nr_throttled;
+}
+
+/*
+ * Has @t ever used the device? Then its usage series are exported, from
+ * then on: the engine time charged to it only grows, and is kept in the
+ * state file across restarts and module reloads (docs/daemon.md).
+ */
+static bool tenant_used(const Tenant *t)
+{
+	return t->busy_total_ns || (t->in_kernel && kernel_tenant_used(&t->k));
+}
+
+/*
+ * Copy a kernel tenant's counters into a snapshot entry, for at most
+ * @max_engines engines (what the arena has room for: the engines of the
+ * sample; a view older than the sample may have more).
+ */
 static int metrics_tenant_fill(struct metrics_snapshot *s,
 			       struct metrics_tenant *mt,
-			       const struct kernel_tenant *k)
+			       const struct kernel_tenant *k,
+			       uint32_t max_engines)
 {
+	uint32_t n = k->nr_engine_busy < max_engines ? k->nr_engine_busy :
+						       max_engines;
 	uint64_t *busy = NULL;
 
-	if (k->nr_engine_busy) {
-		busy = metrics_snapshot_alloc(s, k->nr_engine_busy *
-					      sizeof(*busy));
+	if (n) {
+		busy = metrics_snapshot_alloc(s, n * sizeof(*busy));
 		if (!busy)
 			return -ENOMEM;
-		memcpy(busy, k->engine_busy_ns,
-		       k->nr_engine_busy * sizeof(*busy));
+		memcpy(busy, k->engine_busy_ns, n * sizeof(*busy));
 	}
-	mt->n_engines = busy ? k->nr_engine_busy : 0;
+	mt->n_engines = n;
 	mt->engine_busy_ns = busy;
 	mt->jobs[METRICS_JOB_OK] = k->jobs_ok;
 	mt->jobs[METRICS_JOB_CANCELED] = k->jobs_canceled;
@@ -615,104 +622,153 @@ static int metrics_tenant_fill(struct metrics_snapshot *s,
 }
 
 /*
- * Hand the metrics endpoint a self-contained copy of the numbers; it
- * formats them only if someone scrapes.
+ * The metrics endpoint gets a self-contained copy of the numbers (it
+ * formats them only if someone scrapes), filled tenant by tenant as a
+ * sample is worked through and published at its end. The arena is sized
+ * for the worst case; pages never written are never touched.
  */
-static void metrics_publish(Manager *m)
+static void metrics_begin(Manager *m)
 {
-	struct metrics_snapshot *s;
-	size_t i, n = 0, arena;
-	bool dflt = m->kernel_present && m->has_default;
+	const struct sample *s = &m->sample;
+	struct metrics_snapshot *x;
+	size_t arena, n_bpf;
 
+	metrics_snapshot_free(m->sample_metrics);
+	m->sample_metrics = NULL;
 	if (!m->metrics)
 		return;
-
+	n_bpf = s->has_bpf && s->bpf_err >= 0 ? s->bpf.n_tenants : 0;
 	arena = ALIGN8(sizeof(ACCELQD_VERSION)) + ALIGN8(sizeof("default")) +
-		ALIGN8(m->default_tenant.nr_engine_busy * sizeof(uint64_t));
-	for (i = 0; i < m->n_tenants; i++) {
-		const Tenant *t = m->tenants[i];
-
-		arena += ALIGN8(strlen(t->cfg.name) + 1);
-		if (t->in_kernel)
-			arena += ALIGN8(t->k.nr_engine_busy * sizeof(uint64_t));
-		if (t->has_wait_hist)
-			arena += ALIGN8(ACCELQ_BPF_HIST_BUCKETS * sizeof(uint64_t));
+		m->names_size +
+		(m->n_tenants + 1) * ALIGN8(s->max_engines * sizeof(uint64_t)) +
+		n_bpf * ALIGN8(ACCELQ_BPF_HIST_BUCKETS * sizeof(uint64_t));
+	x = metrics_snapshot_new(m->n_tenants + 1, m->n_engines, arena);
+	if (!x) {
+		log_warning("Failed to snapshot the metrics: out of memory");
+		return;
 	}
-	s = metrics_snapshot_new(m->n_tenants + 1, m->n_engines, arena);
-	if (!s)
-		goto oom;
-	s->version = metrics_snapshot_strdup(s, ACCELQD_VERSION);
-	s->module_loaded = m->kernel_present;
-	s->bpf = m->bpf_lost_valid;
-	memcpy(s->bpf_lost, m->bpf_lost, sizeof(s->bpf_lost));
+	x->version = metrics_snapshot_strdup(x, ACCELQD_VERSION);
+	m->sample_metrics = x;
 
 	/* Processes of no tenant: the kernel's default tenant. */
-	if (dflt) {
-		struct metrics_tenant *x = &s->tenants[n++];
+	if (m->kernel_present && m->has_default &&
+	    kernel_tenant_used(&m->default_tenant))
+		m->default_used = true;
+	if (m->kernel_present && m->has_default && m->default_used) {
+		struct metrics_tenant *mt = &x->tenants[x->n_tenants++];
 
-		x->name = metrics_snapshot_strdup(s, "default");
-		if (metrics_tenant_fill(s, x, &m->default_tenant) < 0)
-			goto oom;
-	}
-	for (i = 0; i < m->n_tenants; i++) {
-		const Tenant *t = m->tenants[i];
-		struct metrics_tenant *x = &s->tenants[n++];
-
-		x->name = metrics_snapshot_strdup(s, t->cfg.name);
-		if (!x->name ||
-		    (t->in_kernel && metrics_tenant_fill(s, x, &t->k) < 0))
-			goto oom;
-		memcpy(x->util, t->util, sizeof(x->util));
-		x->has_budget = t->set.budget_ns > 0;
-		x->budget_ns = t->set.budget_ns;
-		x->budget_used_ns = t->budget.used_ns;
-		x->exhausted = t->budget.exhausted;
-		if (t->has_wait_hist) {
-			uint64_t *h = metrics_snapshot_alloc(s,
-				ACCELQ_BPF_HIST_BUCKETS * sizeof(*h));
-
-			if (!h)
-				goto oom;
-			memcpy(h, t->wait_hist, ACCELQ_BPF_HIST_BUCKETS * sizeof(*h));
-			x->has_wait_hist = true;
-			x->wait_hist = h;
-			x->wait_ns_sum = t->wait_ns_sum;
+		mt->name = metrics_snapshot_strdup(x, "default");
+		mt->used = true;
+		if (metrics_tenant_fill(x, mt, &m->default_tenant,
+					s->max_engines) < 0) {
+			metrics_snapshot_free(x);
+			m->sample_metrics = NULL;
 		}
 	}
-	s->n_tenants = n;
-
-	for (i = 0; m->kernel_present && i < m->n_engines; i++) {
-		s->engines[i].id = m->engines[i].k.id;
-		s->engines[i].busy_ns = m->engines[i].k.busy_ns;
-		s->engines[i].util = m->engines[i].util;
-	}
-	s->n_engines = m->kernel_present ? m->n_engines : 0;
-
-	metrics_server_publish(m->metrics, s);
-	return;
-oom:
-	metrics_snapshot_free(s);
-	log_warning("Failed to snapshot the metrics: out of memory");
 }
 
+static void metrics_add_tenant(Manager *m, const Tenant *t)
+{
+	struct metrics_snapshot *x = m->sample_metrics;
+	struct metrics_tenant *mt;
+	bool used = tenant_used(t);
+
+	/* Tenants that never ran a job show only their budget, if any. */
+	if (!x || (!used && !t->set.budget_ns))
+		return;
+	mt = &x->tenants[x->n_tenants++];
+	mt->name = metrics_snapshot_strdup(x, t->cfg.name);
+	mt->used = used;
+	if (!mt->name ||
+	    (used && t->in_kernel &&
+	     metrics_tenant_fill(x, mt, &t->k, m->sample.max_engines) < 0))
+		goto oom;
+	memcpy(mt->util, t->util, sizeof(mt->util));
+	mt->has_budget = t->set.budget_ns > 0;
+	mt->budget_ns = t->set.budget_ns;
+	mt->budget_used_ns = t->budget.used_ns;
+	mt->exhausted = t->budget.exhausted;
+	if (used && t->in_kernel && t->has_wait_hist) {
+		uint64_t *h = metrics_snapshot_alloc(x,
+			ACCELQ_BPF_HIST_BUCKETS * sizeof(*h));
+
+		if (!h)
+			goto oom;
+		memcpy(h, t->wait_hist, ACCELQ_BPF_HIST_BUCKETS * sizeof(*h));
+		mt->has_wait_hist = true;
+		mt->wait_hist = h;
+		mt->wait_ns_sum = t->wait_ns_sum;
+	}
+	return;
+oom:
+	log_warning("Failed to snapshot the metrics: out of memory");
+	metrics_snapshot_free(x);
+	m->sample_metrics = NULL;
+}
+
+static void metrics_publish(Manager *m)
+{
+	struct metrics_snapshot *x = TAKE_PTR(m->sample_metrics);
+	size_t i;
+
+	if (!x)
+		return;
+	x->module_loaded = m->kernel_present;
+	x->bpf = m->bpf_lost_valid;
+	memcpy(x->bpf_lost, m->bpf_lost, sizeof(x->bpf_lost));
+	for (i = 0; m->kernel_present && i < m->n_engines; i++) {
+		x->engines[i].id = m->engines[i].k.id;
+		x->engines[i].busy_ns = m->engines[i].k.busy_ns;
+		x->engines[i].util = m->engines[i].util;
+	}
+	x->n_engines = m->kernel_present ? m->n_engines : 0;
+	if (m->metrics)
+		metrics_server_publish(m->metrics, x);
+	else
+		metrics_snapshot_free(x);
+}
+
+/* Bytes the tenants' names take in a metrics snapshot. */
+static void metrics_names_size(Manager *m)
+{
+	size_t i;
+
+	m->names_size = 0;
+	for (i = 0; i < m->n_tenants; i++)
+		m->names_size += ALIGN8(strlen(m->tenants[i]->cfg.name) + 1);
+}
+
+/* -------------------------------------------------------------- state -- */
+
+/*
+ * Save a copy of the state on the sampler thread: formatting thousands of
+ * tenants and fsync() would stall the loop. The tenant entries are rebuilt
+ * from the tenants (sorted by name); those no longer configured are dropped.
+ */
 static void state_save_now(Manager *m, uint64_t now_mono)
 {
-	struct state_tenant *v;
+	struct state copy;
 	size_t i;
 	int r;
 
-	/* The tenant entries are rebuilt from the tenants (sorted by name);
-	 * those of tenants no longer configured are dropped. */
-	v = calloc(m->n_tenants + 1, sizeof(*v));
-	if (!v) {
+	state_init(&copy);
+	state_sort(&m->state);
+	copy.tenants = calloc(m->n_tenants + 1, sizeof(*copy.tenants));
+	copy.created = malloc((m->state.n_created ?: 1) *
+			      sizeof(*copy.created));
+	if (!copy.tenants || !copy.created) {
+		state_done(&copy);
 		log_error("Failed to save the state: out of memory");
 		return;
 	}
+	memcpy(copy.created, m->state.created,
+	       m->state.n_created * sizeof(*copy.created));
+	copy.n_created = m->state.n_created;
 	for (i = 0; i < m->n_tenants; i++) {
 		const Tenant *t = m->tenants[i];
-		struct state_tenant *st = &v[i];
+		struct state_tenant *st = &copy.tenants[i];
 
-		snprintf(st->name, sizeof(st->name), "%s", t->cfg.name);
+		strcpy(st->name, t->cfg.name);
 		st->has_kernel_id = t->have_baseline;
 		st->kernel_id = t->baseline_id;
 		st->baseline_busy_ns = t->baseline_busy_ns;
@@ -722,19 +778,15 @@ static void state_save_now(Manager *m, uint64_t now_mono)
 		st->exhausted = t->budget.exhausted;
 		st->notified = t->budget.notified;
 	}
-	free(m->state.tenants);
-	m->state.tenants = v;
-	m->state.n_tenants = m->n_tenants;
+	copy.n_tenants = m->n_tenants;
+	copy.sorted = true;
 
-	r = state_save(m->config->daemon.state_dir, &m->state);
-	free(m->state.tenants);
-	m->state.tenants = NULL;
-	m->state.n_tenants = 0;
+	r = sampler_save(m->sampler, m->config->daemon.state_dir, &copy);
 	if (r < 0) {
-		log_error("Failed to save the state to %s/%s: %s",
-			  m->config->daemon.state_dir, STATE_FILE, strerror(-r));
+		log_error("Failed to save the state: %s", strerror(-r));
 		return;
 	}
+	/* A failure comes back with the next reading (sample.save_err). */
 	m->state_dirty = false;
 	m->state_saved_ns = now_mono;
 }
@@ -750,97 +802,243 @@ static void manager_notify_ready(Manager *m)
 		 m->n_tenants == 1 ? "" : "s", BUS_NAME);
 }
 
-void manager_sample(Manager *m)
+/* ----------------------------------------------------------- sampling -- */
+
+/*
+ * A sample is read by the sampler thread and worked through here, on the
+ * event loop, in slices of about SAMPLE_SLICE_NS between which the loop
+ * serves D-Bus and everything else (the slices run from a defer source of
+ * idle priority): the configured tenants and the kernel's, both sorted by
+ * name, are merged; each configured tenant takes its counters, is charged,
+ * has its settings enforced, its metrics entry filled and its changes
+ * announced; a kernel tenant no file names is deleted if it is ours. At
+ * the end the metrics are published and the state is saved. At most one
+ * sample is in flight: a tick that finds one still running is skipped.
+ */
+#define SAMPLE_SLICE_NS		(1 * NSEC_PER_MSEC)
+
+static void sample_begin(Manager *m)
 {
-	struct kernel_tenant *kt = NULL;
-	uint64_t now_mono = now_ns(CLOCK_MONOTONIC);
-	uint64_t now_real = now_ns(CLOCK_REALTIME);
-	bool changed = false;
-	size_t i, n = 0;
-	int r;
+	struct sample *s = &m->sample;
+	const struct kernel_tenant *d;
+	uint64_t *busy;
 
-	r = kernel_resolve(m->kernel, &changed);
-	if (r >= 0 && changed) {
-		if (r > 0) {
-			log_notice("The accelq module is loaded: applying the configuration");
-			m->collector_failed_logged = false;
-		} else {
-			log_warning("The accelq module is not loaded; waiting for it");
+	m->sample_phase = SAMPLE_PROCESSING;
+	if (s->present >= 0) {
+		if (s->changed) {
+			if (s->present > 0) {
+				log_notice("The accelq module is loaded: applying the configuration");
+				m->collector_failed_logged = false;
+			} else {
+				log_warning("The accelq module is not loaded; waiting for it");
+			}
 		}
+		kernel_set_family(m->kernel, s->family);
 	}
-	m->kernel_present = r > 0;
-
-	if (m->kernel_present) {
-		r = kernel_tenant_dump(m->kernel, &kt, &n);
-		if (r < 0) {
-			log_warning("Failed to read the kernel's tenants: %s",
-				    strerror(-r));
-			kt = NULL;
-			n = 0;
-			/* Without the kernel's view, change nothing. */
-			m->kernel_present = false;
-		}
+	m->kernel_present = s->present > 0;
+	if (m->kernel_present && s->dump_err < 0) {
+		log_warning("Failed to read the kernel's tenants: %s",
+			    strerror(-s->dump_err));
+		/* Without the kernel's view, change nothing. */
+		m->kernel_present = false;
 	}
+	if (!m->kernel_present)
+		s->n_tenants = 0;	/* merge nothing from the kernel */
+	if (s->save_err < 0)
+		m->state_dirty = true;	/* try again */
 
-	util_clock_tick(&m->clock, now_mono);
+	util_clock_tick(&m->clock, s->mono_ns);
 	if (m->kernel_present)
-		engines_update(m);
+		engines_update(m, s);
 
+	/* Keep the default tenant's counters (for the metrics). */
 	m->has_default = false;
-	for (i = 0; i < n; i++) {
-		uint64_t *busy = m->default_tenant.engine_busy_ns;
-
-		if (kt[i].id != 0)
-			continue;
-		/* Keep its counters (for the metrics) past this dump. */
-		busy = realloc(busy, (kt[i].nr_engine_busy ?: 1) * sizeof(*busy));
-		if (!busy)
-			break;
-		m->default_tenant = kt[i];
-		m->default_tenant.engine_busy_ns = busy;
-		if (kt[i].nr_engine_busy)
-			memcpy(busy, kt[i].engine_busy_ns,
-			       kt[i].nr_engine_busy * sizeof(*busy));
-		m->has_default = true;
+	d = m->kernel_present ? s->dflt : NULL;
+	if (d) {
+		busy = realloc(m->default_tenant.engine_busy_ns,
+			       (d->nr_engine_busy ?: 1) * sizeof(*busy));
+		if (busy) {
+			m->default_tenant = *d;
+			m->default_tenant.engine_busy_ns = busy;
+			if (d->nr_engine_busy)
+				memcpy(busy, d->engine_busy_ns,
+				       d->nr_engine_busy * sizeof(*busy));
+			m->has_default = true;
+		}
 	}
-	if (n > 1)
-		qsort(kt, n, sizeof(*kt), kt_name_cmp);
 
-	for (i = 0; i < m->n_tenants; i++) {
-		Tenant *t = m->tenants[i];
-		const struct kernel_tenant *k = kt_find(kt, n, t->cfg.name);
+	if (s->has_bpf && s->bpf_err >= 0) {
+		memcpy(m->bpf_lost, s->bpf.lost, sizeof(m->bpf_lost));
+		m->bpf_lost_valid = true;
+	} else if (s->has_bpf) {
+		log_warning("Failed to read the BPF maps: %s",
+			    strerror(-s->bpf_err));
+	}
 
+	metrics_begin(m);
+	m->sample_tenant = 0;
+	m->sample_kernel = 0;
+	m->sample_created = 0;
+}
+
+/* One configured tenant against its kernel entry @k (NULL: none). */
+static void sample_tenant(Manager *m, Tenant *t, const struct kernel_tenant *k)
+{
+	/* Changed by us since the reading was asked for: our view is newer. */
+	bool stale = t->changed_seq == m->sample_seq;
+
+	if (!stale) {
 		t->in_kernel = false;
 		if (k && tenant_set_kernel(t, k) < 0)
 			log_error("Tenant %s: out of memory", t->cfg.name);
 		if (!t->in_kernel)
 			t->k.id = ID_NONE;
-		tenant_account(m, t, now_real);
 	}
+	tenant_account(m, t, m->sample.real_ns);
+	if (m->kernel_present && !stale)
+		manager_apply_tenant(m, t, NULL);
+	if (t->created)
+		m->sample_created++;
+	tenant_update_bpf(m, t);
+	metrics_add_tenant(m, t);
+	manager_bus_tenant_changed(m, t);
+}
+
+/*
+ * Merge the configured tenants with the kernel's until @deadline (0: to
+ * the end); true when done.
+ */
+static bool sample_merge(Manager *m, uint64_t deadline)
+{
+	const struct sample *s = &m->sample;
+	unsigned int n = 0;
+
+	while (m->sample_tenant < m->n_tenants ||
+	       m->sample_kernel < s->n_tenants) {
+		Tenant *t = m->sample_tenant < m->n_tenants ?
+			    m->tenants[m->sample_tenant] : NULL;
+		const struct kernel_tenant *k =
+			m->sample_kernel < s->n_tenants ?
+			s->tenants[m->sample_kernel] : NULL;
+		int c = !t ? 1 : !k ? -1 : strcmp(t->cfg.name, k->name);
+
+		if (c <= 0) {
+			sample_tenant(m, t, c == 0 ? k : NULL);
+			m->sample_tenant++;
+		} else {
+			reconcile_stray(m, k);
+		}
+		if (c >= 0)
+			m->sample_kernel++;
+		/* The clock may be slow to read (an emulated HPET). */
+		if (deadline && ++n % 8 == 0 &&
+		    now_ns(CLOCK_MONOTONIC) >= deadline)
+			return false;
+	}
+	return true;
+}
+
+static void sample_request(Manager *m);
+
+static void sample_finish(Manager *m)
+{
+	uint64_t now_mono = now_ns(CLOCK_MONOTONIC);
 
 	if (m->kernel_present) {
-		for (i = 0; i < m->n_tenants; i++)
-			manager_apply_tenant(m, m->tenants[i], NULL);
-		reconcile_strays(m, kt, n);
+		/* Every created name met in the merge: nothing is gone. */
+		if (m->sample_created != m->state.n_created)
+			reconcile_created(m, m->sample.tenants,
+					  m->sample.n_tenants);
 		if (!m->kernel_configured)
 			log_info("Kernel configured: %zu tenant%s", m->n_tenants,
 				 m->n_tenants == 1 ? "" : "s");
 		m->kernel_configured = true;
 	}
-	kernel_tenants_free(kt, n);
+	sampler_recycle(m->sampler, &m->sample);
+	m->sample_phase = SAMPLE_IDLE;
 
-	collector_update(m);
+	collector_reconfigure(m);
 	metrics_publish(m);
-	manager_bus_emit_changes(m);
-
+	manager_bus_manager_changed(m);
 	if (m->state_dirty ||
 	    now_mono - m->state_saved_ns >= STATE_SAVE_INTERVAL_NS)
 		state_save_now(m, now_mono);
-
 	manager_notify_ready(m);
+
+	if (m->resample) {
+		m->resample = false;
+		sample_request(m);
+	}
+}
+
+/* Work through the rest of the sample being processed, at once. */
+static void sample_complete(Manager *m)
+{
+	if (m->sample_phase != SAMPLE_PROCESSING)
+		return;
+	sample_merge(m, 0);
+	if (m->sample_step)
+		sd_event_source_set_enabled(m->sample_step, SD_EVENT_OFF);
+	sample_finish(m);
+}
+
+void manager_sample(Manager *m)
+{
+	if (m->sample_phase != SAMPLE_IDLE)
+		return;
+	m->sample_seq++;
+	sampler_read_now(m->sampler, m->collector, &m->sample);
+	sample_begin(m);
+	sample_complete(m);
+}
+
+/* Have the sampler thread read; the loop carries on meanwhile. */
+static void sample_request(Manager *m)
+{
+	int r;
+
+	if (m->sample_phase != SAMPLE_IDLE)
+		return;
+	m->sample_seq++;
+	r = sampler_request(m->sampler, m->collector);
+	if (r < 0) {
+		log_error("Failed to start a sample: %s", strerror(-r));
+		return;
+	}
+	m->sample_phase = SAMPLE_READING;
 }
 
 /* ------------------------------------------------------- event sources -- */
+
+static int on_sample_read(sd_event_source *s _unused_, int fd _unused_,
+			  uint32_t revents _unused_, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	if (m->sample_phase != SAMPLE_READING ||
+	    sampler_take(m->sampler, &m->sample) < 0)
+		return 0;
+	sample_begin(m);
+	r = sd_event_source_set_enabled(m->sample_step, SD_EVENT_ON);
+	if (r < 0) {
+		log_error("Failed to process the sample in slices: %s",
+			  strerror(-r));
+		sample_complete(m);
+	}
+	return 0;
+}
+
+static int on_sample_step(sd_event_source *s, void *userdata)
+{
+	Manager *m = userdata;
+
+	if (!sample_merge(m, now_ns(CLOCK_MONOTONIC) + SAMPLE_SLICE_NS))
+		return 0;
+	sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	sample_finish(m);
+	return 0;
+}
 
 static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -848,7 +1046,10 @@ static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	uint64_t interval, now = 0, next;
 	int r;
 
-	manager_sample(m);
+	if (m->sample_phase == SAMPLE_IDLE)
+		sample_request(m);
+	else
+		log_debug("The previous sample is still running, skipping a tick");
 
 	/* A steady rhythm: the next tick one interval after this one's
 	 * deadline, or one interval from now if a sample ran late. */
@@ -938,6 +1139,9 @@ int manager_reload(Manager *m, char **error)
 		return r;
 	}
 
+	/* A sample being worked through refers to tenants by position. */
+	sample_complete(m);
+
 	/*
 	 * First everything that can fail: new Tenant objects for new names,
 	 * copies of the new files for the others. Tenants that stay keep
@@ -992,6 +1196,7 @@ int manager_reload(Manager *m, char **error)
 		tenant_free(old[i]);
 	}
 	free(old);
+	metrics_names_size(m);
 
 	old_interval = old_config->daemon.sample_interval_ns;
 	m->config = TAKE_PTR(c);
@@ -1017,7 +1222,10 @@ int manager_reload(Manager *m, char **error)
 	log_info("Configuration reloaded: %zu tenant%s", m->n_tenants,
 		 m->n_tenants == 1 ? "" : "s");
 	/* Apply at once rather than at the next tick. */
-	manager_sample(m);
+	if (m->sample_phase == SAMPLE_IDLE)
+		sample_request(m);
+	else
+		m->resample = true;
 	sd_notifyf(false, "STATUS=Managing %zu tenant%s", m->n_tenants,
 		   m->n_tenants == 1 ? "" : "s");
 	return 0;
@@ -1071,6 +1279,7 @@ int manager_new(Manager **ret, const char *config_root, struct config *config,
 		m->n_tenants++;
 	}
 	qsort(m->tenants, m->n_tenants, sizeof(*m->tenants), tenant_ptr_cmp);
+	metrics_names_size(m);
 	/* The tenant entries are rebuilt at every save; only the created
 	 * names are needed in between. */
 	free(m->state.tenants);
@@ -1087,10 +1296,17 @@ Manager *manager_free(Manager *m)
 	if (!m)
 		return NULL;
 	sd_event_source_unref(m->sample_timer);
+	sd_event_source_unref(m->sample_read);
+	sd_event_source_unref(m->sample_step);
 	if (m->bus) {
 		sd_bus_flush(m->bus);
 		sd_bus_flush_close_unref(m->bus);
 	}
+	/* Waits for a reading in progress, which may use the collector. */
+	if (m->sampler)
+		sampler_recycle(m->sampler, &m->sample);
+	sampler_free(m->sampler);
+	metrics_snapshot_free(m->sample_metrics);
 	metrics_server_stop(m->metrics);
 	collector_close(m->collector);
 	kernel_free(m->kernel);
@@ -1133,6 +1349,9 @@ int manager_start(Manager *m)
 	r = kernel_new(&m->kernel);
 	if (r < 0)
 		return log_error_errno(r, "Failed to open netlink: %m");
+	r = sampler_new(&m->sampler);
+	if (r < 0)
+		return log_error_errno(r, "Failed to start the sampler: %m");
 	r = metrics_reconfigure(m, m->config->daemon.metrics_listen);
 	if (r < 0)
 		return r;
@@ -1143,6 +1362,21 @@ int manager_start(Manager *m)
 	r = manager_bus_setup(m);
 	if (r < 0)
 		return r;
+
+	/* Samples are read on a thread and worked through in slices at idle
+	 * priority: the bus (normal priority) is served in between. */
+	r = sd_event_add_io(m->event, &m->sample_read,
+			    sampler_fd(m->sampler), EPOLLIN, on_sample_read, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch the sampler: %m");
+	r = sd_event_add_defer(m->event, &m->sample_step, on_sample_step, m);
+	if (r >= 0)
+		r = sd_event_source_set_priority(m->sample_step,
+						 SD_EVENT_PRIORITY_IDLE);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->sample_step, SD_EVENT_OFF);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the sample source: %m");
 
 	r = sd_event_add_time_relative(m->event, &m->sample_timer,
 				       CLOCK_MONOTONIC,

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "kernel.h"
 #include "metrics.h"
+#include "sampler.h"
 #include "state.h"
 
 #define BUS_NAME		"org.accelq.Scheduler1"
@@ -82,6 +83,8 @@ typedef struct Tenant {
 	uint64_t wait_ns_sum;
 
 	uint64_t props_hash;		/* for PropertiesChanged */
+	/* Manager.sample_seq when we last changed it in the kernel. */
+	uint64_t changed_seq;
 } Tenant;
 
 struct engine_state {
@@ -90,10 +93,15 @@ struct engine_state {
 	double util;
 };
 
+enum sample_phase {
+	SAMPLE_IDLE,
+	SAMPLE_READING,			/* the sampler thread reads */
+	SAMPLE_PROCESSING,		/* the loop works through @sample */
+};
+
 struct Manager {
 	sd_event *event;
 	sd_bus *bus;
-	sd_event_source *sample_timer;
 	enum bus_kind bus_kind;
 	char *bus_address;
 
@@ -111,6 +119,7 @@ struct Manager {
 	size_t n_engines;
 	bool has_default;
 	struct kernel_tenant default_tenant;	/* engine_busy_ns: own copy */
+	bool default_used;		/* it had a job: in the metrics */
 
 	struct collector *collector;
 	bool collector_failed_logged;
@@ -119,6 +128,21 @@ struct Manager {
 
 	struct metrics_server *metrics;
 	char *metrics_listen;		/* what @metrics listens on, "" = none */
+	size_t names_size;		/* tenant names in a metrics snapshot */
+
+	/* Sampling (manager.c): read on a thread, processed in slices. */
+	struct sampler *sampler;
+	sd_event_source *sample_timer;
+	sd_event_source *sample_read;	/* the sampler has a reading */
+	sd_event_source *sample_step;	/* one slice of its processing */
+	enum sample_phase sample_phase;
+	uint64_t sample_seq;		/* readings asked for so far */
+	bool resample;			/* another one when this is done */
+	struct sample sample;		/* being processed */
+	size_t sample_tenant;		/* merge position in @tenants */
+	size_t sample_kernel;		/* merge position in sample.tenants */
+	size_t sample_created;		/* created names met in the merge */
+	struct metrics_snapshot *sample_metrics;	/* being filled */
 
 	struct state state;		/* names created; budgets at save */
 	bool state_dirty;
@@ -143,7 +167,8 @@ int manager_start(Manager *m);
  * reason in *@error (also logged). */
 int manager_reload(Manager *m, char **error);
 
-/* One sampling pass: read, account, enforce, reconcile, publish. */
+/* One whole sample at once, on the loop: read, account, enforce,
+ * reconcile, publish (start-up; afterwards the timer runs them). */
 void manager_sample(Manager *m);
 
 Tenant *manager_find_tenant(Manager *m, const char *name);
@@ -156,7 +181,9 @@ void manager_tenant_budget_changed(Manager *m, Tenant *t);
 
 /* manager-bus.c */
 int manager_bus_setup(Manager *m);
-void manager_bus_emit_changes(Manager *m);
+/* PropertiesChanged for what changed since the last call. */
+void manager_bus_tenant_changed(Manager *m, Tenant *t);
+void manager_bus_manager_changed(Manager *m);
 void manager_bus_emit_quota_exceeded(Manager *m, Tenant *t);
 void tenant_desired_settings(const Tenant *t, struct kernel_settings *s);
 

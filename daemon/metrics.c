@@ -264,7 +264,7 @@ static void render_tenants(struct wbuf *w, const struct metrics_snapshot *s)
 	       "Engine time used by the tenant, per engine.");
 	for (i = 0; i < s->n_tenants; i++) {
 		t = &s->tenants[i];
-		for (e = 0; e < t->n_engines; e++) {
+		for (e = 0; t->used && e < t->n_engines; e++) {
 			tenant_label(w, "accelq_tenant_busy_seconds_total", t);
 			w_str(w, ",engine=\"");
 			w_u64(w, e);
@@ -278,7 +278,7 @@ static void render_tenants(struct wbuf *w, const struct metrics_snapshot *s)
 	       "Jobs of the tenant completed, by status.");
 	for (i = 0; i < s->n_tenants; i++) {
 		t = &s->tenants[i];
-		for (j = 0; j < _METRICS_JOB_MAX; j++) {
+		for (j = 0; t->used && j < _METRICS_JOB_MAX; j++) {
 			tenant_label(w, "accelq_tenant_jobs_total", t);
 			w_str(w, ",status=\"");
 			w_str(w, job_status[j]);
@@ -294,7 +294,7 @@ static void render_tenants(struct wbuf *w, const struct metrics_snapshot *s)
 		uint64_t cum = 0;
 
 		t = &s->tenants[i];
-		if (!t->has_wait_hist)
+		if (!t->used || !t->has_wait_hist)
 			continue;
 		for (b = 0; b < METRICS_HIST_BUCKETS; b++) {
 			cum += t->wait_hist[b];
@@ -322,32 +322,37 @@ static void render_tenants(struct wbuf *w, const struct metrics_snapshot *s)
 	family(w, "accelq_tenant_throttled_seconds_total", "counter",
 	       "Time the tenant spent out of cap quota (as cpu.stat throttled_usec).");
 	for (i = 0; i < s->n_tenants; i++) {
-		tenant_label(w, "accelq_tenant_throttled_seconds_total",
-			     &s->tenants[i]);
+		t = &s->tenants[i];
+		if (!t->used)
+			continue;
+		tenant_label(w, "accelq_tenant_throttled_seconds_total", t);
 		w_str(w, "} ");
-		w_seconds(w, s->tenants[i].throttled_ns);
+		w_seconds(w, t->throttled_ns);
 		w_mem(w, "\n", 1);
 	}
 
 	family(w, "accelq_tenant_throttled_total", "counter",
 	       "Times the tenant ran out of cap quota (as cpu.stat nr_throttled).");
 	for (i = 0; i < s->n_tenants; i++) {
-		tenant_label(w, "accelq_tenant_throttled_total", &s->tenants[i]);
+		t = &s->tenants[i];
+		if (!t->used)
+			continue;
+		tenant_label(w, "accelq_tenant_throttled_total", t);
 		w_str(w, "} ");
-		w_u64(w, s->tenants[i].nr_throttled);
+		w_u64(w, t->nr_throttled);
 		w_mem(w, "\n", 1);
 	}
 
 	family(w, "accelq_tenant_utilization_ratio", "gauge",
 	       "Engine time of the tenant over wall time; 1 is one engine fully busy, up to the number of engines.");
 	for (i = 0; i < s->n_tenants; i++) {
-		for (k = 0; k < 3; k++) {
-			tenant_label(w, "accelq_tenant_utilization_ratio",
-				     &s->tenants[i]);
+		t = &s->tenants[i];
+		for (k = 0; t->used && k < 3; k++) {
+			tenant_label(w, "accelq_tenant_utilization_ratio", t);
 			w_str(w, ",window=\"");
 			w_str(w, util_window[k]);
 			w_str(w, "\"} ");
-			w_ratio(w, s->tenants[i].util[k]);
+			w_ratio(w, t->util[k]);
 			w_mem(w, "\n", 1);
 		}
 	}

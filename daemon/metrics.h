@@ -33,6 +33,8 @@ enum {
 
 struct metrics_tenant {
 	const char *name;
+	/* Has had a job: its usage series are exported (else only budget). */
+	bool used;
 	uint32_t n_engines;		/* entries of engine_busy_ns */
 	const uint64_t *engine_busy_ns;	/* index = engine id */
 	uint64_t jobs[_METRICS_JOB_MAX];

@@ -396,18 +396,42 @@ static int check_injected(struct accelq_collector *c, const bool *ran,
 	return 0;
 }
 
+/* The usage slot {tenant, engine} owns, or -ENOENT. */
+static int find_slot(struct accelq_collector *c, uint32_t tenant,
+		     uint32_t engine, __u32 *slot)
+{
+	int fd = accelq_collector_map_fd(c, ACCELQ_BPF_MAP_SLOTS);
+	struct bpf_map_info info;
+	struct accelq_bpf_slot o;
+	__u32 len = sizeof(info), i;
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -EBADF;
+	for (i = 0; i < info.max_entries; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &o))
+			return -errno;
+		if (o.used && o.tenant == tenant && o.engine == engine) {
+			*slot = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* The per-CPU slots themselves: injected CPUs hold the values, others 0. */
 static void check_percpu_slots(struct accelq_collector *c, const bool *ran,
 			       int ncpu)
 {
-	struct accelq_bpf_key key = { .tenant = 1, .engine = 0 };
 	struct accelq_bpf_usage *v;
 	int fd = accelq_collector_map_fd(c, ACCELQ_BPF_MAP_USAGE);
 	int cpu, bad = 0;
+	__u32 slot;
 
 	v = calloc(ncpu, sizeof(*v));
-	if (!v || bpf_map_lookup_elem(fd, &key, v)) {
-		tap(false, "per-CPU lookup of {1,0}");
+	if (!v || find_slot(c, 1, 0, &slot) ||
+	    bpf_map_lookup_elem(fd, &slot, v)) {
+		tap(false, "per-CPU lookup of the slot of {1,0}");
 		free(v);
 		return;
 	}
@@ -619,7 +643,7 @@ out:
 static bool pins_exist(const char *dir)
 {
 	static const char *const names[] = {
-		ACCELQ_BPF_MAP_USAGE, ACCELQ_BPF_MAP_THROTTLE,
+		ACCELQ_BPF_MAP_SLOTS, ACCELQ_BPF_MAP_USAGE, ACCELQ_BPF_MAP_THROTTLE,
 		ACCELQ_BPF_MAP_LOST, ACCELQ_BPF_MAP_EVENTS,
 	};
 	char path[512];
@@ -832,14 +856,20 @@ static int cmd_load(void)
 	for (i = 0; i < NR_TP; i++)
 		if (accelq_collector_prog_fd(c, tracepoints[i]) >= 0)
 			nfd++;
-	tap(nfd == NR_TP, "a program on each of the %zu accelq tracepoints", NR_TP);
+	tap(nfd == NR_TP, "a program for each of the %zu accelq tracepoints", NR_TP);
 	ref1 = read_long("/sys/module/accelq/refcnt");
-	tap(ref1 - ref0 == (long)NR_TP,
-	    "each raw_tp link holds a reference on accelq.ko (refcnt %ld -> %ld)",
+	tap(ref1 - ref0 == (long)NR_TP - 1,
+	    "each raw_tp link holds a reference on accelq.ko, accelq_job_submit is not attached by default (refcnt %ld -> %ld)",
 	    ref0, ref1);
 	accelq_collector_close(c);
 	ref2 = read_long("/sys/module/accelq/refcnt");
 	tap(ref2 == ref0, "close detaches: refcnt back to %ld (got %ld)", ref0, ref2);
+	c = open_collector(ACCELQ_COLLECTOR_SUBMITTED, 0, 0, "", &err);
+	ref1 = read_long("/sys/module/accelq/refcnt");
+	tap(c && ref1 - ref0 == (long)NR_TP,
+	    "ACCELQ_COLLECTOR_SUBMITTED attaches all %zu (refcnt %ld -> %ld)",
+	    NR_TP, ref0, ref1);
+	accelq_collector_close(c);
 	check_rejection();
 	return failures ? 1 : 0;
 }
@@ -1237,7 +1267,8 @@ static int cmd_workload(void)
 	err = err ?: write_str("/sys/module/accelq/parameters/timeslice_us", "1000");
 	tap(!err, "job_timeout_ms=60, timeslice_us=1000");
 
-	c = open_collector(0, 0, 0, "", &err);
+	/* accelq_job_submit too: "submitted" is compared with the kernel's. */
+	c = open_collector(ACCELQ_COLLECTOR_SUBMITTED, 0, 0, "", &err);
 	tap(c, "collector attached");
 	if (!c)
 		goto restore;

@@ -94,8 +94,8 @@ sub mapfull
 
 # pinning: reuse across reopen, bpftool and accelq-top on the pins
 sub pinned keep
-check "bpftool map dump pinned $PIN/usage shows tenant 5" \
-	sh -c "bpftool map dump pinned $PIN/usage | tee /dev/stderr | grep -q '\"tenant\": 5'"
+check "bpftool map dump pinned $PIN/slots shows the slot of tenant 5" \
+	sh -c "bpftool map dump pinned $PIN/slots | tee /dev/stderr | grep -q '\"tenant\": 5'"
 check "accelq-top --once --pinned prints tenant 5" \
 	sh -c "'$TOP' --once --pinned -i 100 | tee /dev/stderr | grep -Eq '^ +5 '"
 check "accelq-top (auto) reads the pins when present" \

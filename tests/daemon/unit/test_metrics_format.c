@@ -22,6 +22,7 @@ static uint64_t hist[METRICS_HIST_BUCKETS];
 static struct metrics_tenant tenants[] = {
 	{
 		.name = "team.a-1",
+		.used = true,
 		.n_engines = 2,
 		.engine_busy_ns = busy_a,
 		.jobs = { 10, 1, 0, 0 },
@@ -38,8 +39,22 @@ static struct metrics_tenant tenants[] = {
 	{
 		/* Not a valid tenant name, but the renderer must cope. */
 		.name = "we\"ird\\na\nme",
+		.used = true,
 		.n_engines = 2,
 		.engine_busy_ns = busy_b,
+	},
+	{
+		/* Never ran a job: only its budget is exported. */
+		.name = "idle",
+		.util = { 0.5, 0.5, 0.5 },	/* ignored */
+		.has_budget = true,
+		.budget_ns = 60000000000ULL,
+	},
+	{
+		/* Never ran a job, no budget: nothing at all. */
+		.name = "quiet",
+		.n_engines = 2,
+		.engine_busy_ns = busy_b,	/* ignored */
 	},
 };
 
@@ -104,7 +119,7 @@ static void test_render(void)
 		.version = "1.2\"3",
 		.module_loaded = true,
 		.tenants = tenants,
-		.n_tenants = 2,
+		.n_tenants = 4,
 		.engines = engines,
 		.n_engines = 2,
 		.bpf = true,
@@ -161,6 +176,13 @@ static void test_render(void)
 		  "BPF drop counters");
 	TAP_CHECK(strstr(buf, "accelq_engine_utilization_ratio{engine=\"1\"} 1.000000\n") != NULL,
 		  "engine utilization");
+	TAP_CHECK(strstr(buf, "accelq_tenant_budget_seconds{tenant=\"idle\"} 60.000000000\n") &&
+		  strstr(buf, "accelq_tenant_budget_used_seconds{tenant=\"idle\"} 0.000000000\n") &&
+		  strstr(buf, "accelq_tenant_budget_exhausted{tenant=\"idle\"} 0\n") &&
+		  count(buf, "tenant=\"idle\"") == 3,
+		  "a tenant that never ran a job: its budget series only");
+	TAP_CHECK(!strstr(buf, "tenant=\"quiet\""),
+		  "a tenant that never ran a job and has no budget: no series");
 	TAP_CHECK(strstr(buf, "\naccelq_scrape_duration_seconds ") != NULL &&
 		  buf[len - 1] == '\n', "scrape duration last, newline-terminated");
 
