@@ -154,24 +154,28 @@ static int __init accelq_init(void)
 	accelq_dev = adev;
 	accelq_debugfs_init(adev);
 
+	/*
+	 * The device node goes last: once it exists a file may be open, and
+	 * the error path below could not free what that file uses.
+	 */
+	ret = accelq_netlink_init();
+	if (ret)
+		goto err_fini_debugfs;
+
 	adev->misc.minor = MISC_DYNAMIC_MINOR;
 	adev->misc.name = "accelq";
 	adev->misc.fops = &accelq_fops;
 	adev->misc.mode = 0666;
 	ret = misc_register(&adev->misc);
 	if (ret)
-		goto err_fini_debugfs;
-
-	ret = accelq_netlink_init();
-	if (ret)
-		goto err_deregister;
+		goto err_fini_netlink;
 
 	pr_info("accelq: ABI %u, %u simulated engines\n", ACCELQ_ABI_VERSION,
 		adev->nr_engines);
 	return 0;
 
-err_deregister:
-	misc_deregister(&adev->misc);
+err_fini_netlink:
+	accelq_netlink_fini();
 err_fini_debugfs:
 	accelq_debugfs_fini(adev);
 	accelq_dev = NULL;
@@ -191,9 +195,9 @@ static void __exit accelq_exit(void)
 {
 	struct accelq_device *adev = accelq_dev;
 
-	accelq_netlink_fini();
 	/* The module is only unloadable with no file open: nothing is queued. */
 	misc_deregister(&adev->misc);
+	accelq_netlink_fini();
 	accelq_debugfs_fini(adev);
 	accelq_tenants_fini(adev);
 	WARN_ON(!xa_empty(&adev->queues));

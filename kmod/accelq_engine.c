@@ -7,6 +7,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "accelq_drv.h"
 #include "accelq_engine.h"
@@ -37,6 +38,11 @@
  * no more virtual time, the slice timer is pulled in to wakeup_granularity_us
  * after the stint start, so the latency job waits at most that long rather
  * than up to a whole timeslice.
+ *
+ * Zero-cost jobs never occupy the engine: they complete inside the kick.
+ * One kick completes at most %ACCELQ_KICK_BUDGET of them and leaves the rest
+ * to &accelq_engine.kick_work, so that a tenant queueing millions of them
+ * cannot hold the engine lock (and a CPU's softirq) for long.
  *
  * Every way a job leaves the engine goes through accelq_engine_stop_locked(),
  * which charges the stint to the client, the tenant and the scheduler, so
@@ -80,15 +86,21 @@ static void accelq_engine_disarm_locked(struct accelq_engine *engine)
 	hrtimer_try_to_cancel(&engine->slice);
 }
 
+/* Most zero-cost jobs one kick completes before deferring to kick_work. */
+#define ACCELQ_KICK_BUDGET	64
+
 /**
  * accelq_engine_kick_locked - start jobs while the engine is idle
  * @engine: the engine
  *
  * Zero-cost jobs complete on the spot; the loop ends when a job occupies the
- * engine or nothing is runnable.
+ * engine, nothing is runnable, or the budget of zero-cost completions is
+ * spent (the rest continues from &accelq_engine.kick_work).
  */
 void accelq_engine_kick_locked(struct accelq_engine *engine)
 {
+	unsigned int budget = ACCELQ_KICK_BUDGET;
+
 	lockdep_assert_held(&engine->lock);
 
 	while (!engine->running) {
@@ -128,6 +140,12 @@ void accelq_engine_kick_locked(struct accelq_engine *engine)
 
 		if (!job->remaining_ns) {
 			accelq_engine_stop_locked(engine, ACCELQ_STOP_DONE);
+			if (!--budget) {
+				/* The engine stays idle until the work runs. */
+				engine->stop_pending = false;
+				queue_work(system_wq, &engine->kick_work);
+				return;
+			}
 			continue;
 		}
 
@@ -421,6 +439,16 @@ struct accelq_engine *accelq_engine_pick_any(struct accelq_device *adev)
 	return best;
 }
 
+static void accelq_engine_kick_work(struct work_struct *work)
+{
+	struct accelq_engine *engine = container_of(work, struct accelq_engine,
+						    kick_work);
+
+	spin_lock_bh(&engine->lock);
+	accelq_engine_kick_locked(engine);
+	spin_unlock_bh(&engine->lock);
+}
+
 static void accelq_engine_init(struct accelq_engine *engine,
 			       struct accelq_device *adev, u32 id)
 {
@@ -433,11 +461,14 @@ static void accelq_engine_init(struct accelq_engine *engine,
 	engine->watchdog.function = accelq_engine_watchdog_fn;
 	hrtimer_init(&engine->slice, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	engine->slice.function = accelq_engine_slice_fn;
+	INIT_WORK(&engine->kick_work, accelq_engine_kick_work);
 }
 
 static void accelq_engine_fini(struct accelq_engine *engine)
 {
 	WARN_ON(engine->running);
+	/* No queue is left: a pending kick finds nothing and does not requeue. */
+	cancel_work_sync(&engine->kick_work);
 	hrtimer_cancel(&engine->watchdog);
 	hrtimer_cancel(&engine->slice);
 	engine->ops->fini(engine);

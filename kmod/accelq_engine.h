@@ -12,6 +12,7 @@
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct accelq_device;
 struct accelq_engine;
@@ -89,6 +90,8 @@ enum accelq_stop_reason {
  *	@lock.
  * @watchdog: hang detector for @running (job timeout).
  * @slice: timeslice timer for a preemptible @running.
+ * @kick_work: continues a kick that spent its budget of zero-cost
+ *	completions.
  * @runnable: entities with runnable queues, by virtual time. Protected by
  *	@lock.
  * @min_vtime: monotonic floor of virtual time on this engine. Protected by
@@ -116,6 +119,7 @@ struct accelq_engine {
 	bool wakeup_preempt;
 	struct hrtimer watchdog;
 	struct hrtimer slice;
+	struct work_struct kick_work;
 	struct rb_root_cached runnable;
 	u64 min_vtime;
 	atomic_t nr_queues;

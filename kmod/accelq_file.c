@@ -280,6 +280,18 @@ static int accelq_ioctl_queue_create(struct accelq_client *client, void *data)
 	return accelq_queue_create(client, args);
 }
 
+static void accelq_ioctl_queue_create_undo(struct accelq_client *client,
+					   void *data)
+{
+	struct accelq_queue_create *args = data;
+
+	/*
+	 * Jobs another thread submitted meanwhile (guessing the id) complete
+	 * with -ECANCELED, as on any destroy.
+	 */
+	accelq_queue_destroy(client, args->queue_id);
+}
+
 static int accelq_ioctl_queue_destroy(struct accelq_client *client,
 				      void *data)
 {
@@ -302,28 +314,57 @@ static int accelq_ioctl_wait(struct accelq_client *client, void *data)
 
 /*
  * ACCELQ_IOCTL_F_PROBE_OUT: the output is written after an irrevocable
- * action (jobs accepted), so prove the argument writable first.
+ * action (jobs accepted), so prove the argument writable first. The write
+ * can still fail afterwards (another thread unmaps the page): SUBMIT then
+ * returns -EFAULT with jobs accepted, as the ABI says.
  */
 #define ACCELQ_IOCTL_F_PROBE_OUT	BIT(0)
 
+/**
+ * struct accelq_ioctl_desc - one ioctl
+ * @cmd: the ioctl number, with the kernel's structure size
+ * @min_size: smallest user structure: version 1 of the structure
+ * @flags: %ACCELQ_IOCTL_F_*
+ * @func: the handler
+ * @undo: optional; revert what a successful @func did when its output
+ *	cannot be written back, so that -EFAULT means nothing happened
+ */
 struct accelq_ioctl_desc {
 	unsigned int cmd;
+	unsigned int min_size;
 	unsigned int flags;
 	int (*func)(struct accelq_client *client, void *data);
+	void (*undo)(struct accelq_client *client, void *data);
 };
 
-#define ACCELQ_IOCTL_DEF(ioctl, f, fn) \
+#define ACCELQ_IOCTL_DEF(ioctl, ver1, f, fn, un) \
 	[_IOC_NR(ACCELQ_IOCTL_##ioctl)] = { \
-		.cmd = ACCELQ_IOCTL_##ioctl, .flags = f, .func = fn \
+		.cmd = ACCELQ_IOCTL_##ioctl, .min_size = ver1, \
+		.flags = f, .func = fn, .undo = un \
 	}
 
 static const struct accelq_ioctl_desc accelq_ioctls[] = {
-	ACCELQ_IOCTL_DEF(GET_INFO, 0, accelq_ioctl_get_info),
-	ACCELQ_IOCTL_DEF(QUEUE_CREATE, 0, accelq_ioctl_queue_create),
-	ACCELQ_IOCTL_DEF(QUEUE_DESTROY, 0, accelq_ioctl_queue_destroy),
-	ACCELQ_IOCTL_DEF(SUBMIT, ACCELQ_IOCTL_F_PROBE_OUT, accelq_ioctl_submit),
-	ACCELQ_IOCTL_DEF(WAIT, 0, accelq_ioctl_wait),
+	ACCELQ_IOCTL_DEF(GET_INFO, ACCELQ_INFO_SIZE_VER1, 0,
+			 accelq_ioctl_get_info, NULL),
+	ACCELQ_IOCTL_DEF(QUEUE_CREATE, ACCELQ_QUEUE_CREATE_SIZE_VER1, 0,
+			 accelq_ioctl_queue_create,
+			 accelq_ioctl_queue_create_undo),
+	ACCELQ_IOCTL_DEF(QUEUE_DESTROY, ACCELQ_QUEUE_DESTROY_SIZE_VER1, 0,
+			 accelq_ioctl_queue_destroy, NULL),
+	ACCELQ_IOCTL_DEF(SUBMIT, ACCELQ_SUBMIT_SIZE_VER1,
+			 ACCELQ_IOCTL_F_PROBE_OUT, accelq_ioctl_submit, NULL),
+	ACCELQ_IOCTL_DEF(WAIT, ACCELQ_WAIT_SIZE_VER1, 0, accelq_ioctl_wait,
+			 NULL),
 };
+
+/* ABI version 1 is the current one: its sizes are the structures' sizes. */
+static_assert(sizeof(struct accelq_info) == ACCELQ_INFO_SIZE_VER1);
+static_assert(sizeof(struct accelq_queue_create) ==
+	      ACCELQ_QUEUE_CREATE_SIZE_VER1);
+static_assert(sizeof(struct accelq_queue_destroy) ==
+	      ACCELQ_QUEUE_DESTROY_SIZE_VER1);
+static_assert(sizeof(struct accelq_submit) == ACCELQ_SUBMIT_SIZE_VER1);
+static_assert(sizeof(struct accelq_wait) == ACCELQ_WAIT_SIZE_VER1);
 
 union accelq_ioctl_args {
 	struct accelq_info info;
@@ -335,7 +376,8 @@ union accelq_ioctl_args {
 
 /*
  * Dispatch as drm_ioctl() does: the command's size field is the caller's
- * structure size, read once from @cmd. Shorter structures are zero-extended,
+ * structure size, read once from @cmd. Structures shorter than version 1
+ * are refused (-EINVAL). Shorter structures are zero-extended,
  * longer ones must have a zero tail (-E2BIG otherwise), and output is
  * truncated to the caller's size.
  */
@@ -358,6 +400,8 @@ static long accelq_ioctl(struct file *file, unsigned int cmd,
 	if (!desc->func || _IOC_DIR(cmd) != _IOC_DIR(desc->cmd))
 		return -ENOTTY;
 	ksize = _IOC_SIZE(desc->cmd);
+	if (usize < desc->min_size)
+		return -EINVAL;
 
 	ret = copy_struct_from_user(&kdata, ksize, uarg, usize);
 	if (ret)
@@ -372,8 +416,11 @@ static long accelq_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 
 	if (_IOC_DIR(cmd) & _IOC_READ &&
-	    copy_to_user(uarg, &kdata, min(usize, ksize)))
+	    copy_to_user(uarg, &kdata, min(usize, ksize))) {
+		if (desc->undo)
+			desc->undo(client, &kdata);
 		return -EFAULT;
+	}
 	return 0;
 }
 

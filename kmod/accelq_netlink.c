@@ -393,15 +393,16 @@ static int accelq_nl_fill_tenant(struct sk_buff *skb,
 	return 0;
 }
 
-static int accelq_nl_reply_tenant(struct accelq_tenant *tenant,
-				  struct genl_info *info)
+/*
+ * Fill @msg (from genlmsg_new()) with @tenant and send it to the requester;
+ * @msg is consumed.
+ */
+static int accelq_nl_send_tenant(struct sk_buff *msg,
+				 struct accelq_tenant *tenant,
+				 struct genl_info *info)
 {
-	struct sk_buff *msg;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
 	err = accelq_nl_fill_tenant(msg, tenant, info->snd_portid,
 				    info->snd_seq, 0, info->genlhdr->cmd, NULL);
 	if (err) {
@@ -410,6 +411,41 @@ static int accelq_nl_reply_tenant(struct accelq_tenant *tenant,
 	}
 	return genlmsg_reply(msg, info);
 }
+
+static int accelq_nl_reply_tenant(struct accelq_tenant *tenant,
+				  struct genl_info *info)
+{
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	return accelq_nl_send_tenant(msg, tenant, info);
+}
+
+/*
+ * TENANT_NEW and TENANT_SET allocate their reply before they change
+ * anything, and once the change is made they succeed: a reply that cannot
+ * be sent then (the requester's socket buffer is full) does not turn a
+ * done change into an error the caller would retry.
+ */
+static void accelq_nl_reply_committed(struct sk_buff *msg,
+				      struct accelq_tenant *tenant,
+				      struct genl_info *info)
+{
+	if (!tenant) {
+		nlmsg_free(msg);
+		return;
+	}
+	accelq_nl_send_tenant(msg, tenant, info);
+}
+
+/*
+ * Serialises TENANT_SET, a read-modify-write of a tenant's whole
+ * configuration, so that two administrators changing different settings
+ * at once do not lose one change (the family runs with parallel_ops).
+ */
+static DEFINE_MUTEX(accelq_nl_set_lock);
 
 /**
  * accelq_nl_tenant_new_doit - ACCELQ_CMD_TENANT_NEW
@@ -431,6 +467,7 @@ static int accelq_nl_tenant_new_doit(struct sk_buff *skb,
 	struct accelq_tenant_config cfg;
 	struct accelq_tenant *tenant;
 	enum accelq_match match;
+	struct sk_buff *msg;
 	u32 id;
 	int err;
 
@@ -462,20 +499,23 @@ static int accelq_nl_tenant_new_doit(struct sk_buff *skb,
 	if (err)
 		return err;
 
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	err = accelq_tenant_create(accelq_dev, nla_data(name_attr), match,
 				   cgroup_attr ? nla_data(cgroup_attr) : NULL,
 				   uid_attr ? nla_get_u32(uid_attr) : 0, &cfg,
 				   &id, extack);
-	if (err)
+	if (err) {
+		nlmsg_free(msg);
 		return err;
+	}
 
-	/* Deleted again meanwhile: the creation still succeeded. */
+	/* NULL if deleted again meanwhile: the creation still succeeded. */
 	tenant = accelq_tenant_get(accelq_dev, id);
-	if (!tenant)
-		return 0;
-	err = accelq_nl_reply_tenant(tenant, info);
+	accelq_nl_reply_committed(msg, tenant, info);
 	accelq_tenant_put(&tenant);
-	return err;
+	return 0;
 }
 
 /**
@@ -495,6 +535,7 @@ static int accelq_nl_tenant_set_doit(struct sk_buff *skb,
 	struct accelq_tenant_config cfg;
 	struct accelq_tenant *tenant;
 	struct nlattr *match_attr;
+	struct sk_buff *msg;
 	int err;
 
 	match_attr = info->attrs[ACCELQ_A_TENANT_MATCH_CGROUP] ?:
@@ -508,14 +549,24 @@ static int accelq_nl_tenant_set_doit(struct sk_buff *skb,
 	tenant = accelq_nl_tenant_lookup(info);
 	if (IS_ERR(tenant))
 		return PTR_ERR(tenant);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_put;
+	}
 
+	mutex_lock(&accelq_nl_set_lock);
 	accelq_tenant_get_config(tenant, &cfg);
 	accelq_nl_apply_config(info->attrs, &cfg);
 	err = accelq_tenant_config_check(&cfg, extack);
 	if (!err)
 		err = accelq_tenant_update(tenant, &cfg, extack);
-	if (!err)
-		err = accelq_nl_reply_tenant(tenant, info);
+	mutex_unlock(&accelq_nl_set_lock);
+	if (err)
+		nlmsg_free(msg);
+	else
+		accelq_nl_reply_committed(msg, tenant, info);
+out_put:
 	accelq_tenant_put(&tenant);
 	return err;
 }

@@ -177,6 +177,7 @@ int accelq_queue_create(struct accelq_client *client,
 	struct accelq_device *adev = client->adev;
 	struct accelq_engine *engine;
 	struct accelq_queue *queue;
+	bool dead;
 	int ret;
 
 	if (args->flags)
@@ -230,11 +231,26 @@ int accelq_queue_create(struct accelq_client *client,
 
 	atomic_inc(&engine->nr_queues);
 	atomic_inc(&adev->queues_gen);
-	spin_lock(&client->tenant->queues_lock);
-	list_add_tail(&queue->tenant_node, &client->tenant->queues);
-	spin_unlock(&client->tenant->queues_lock);
 	list_add_tail(&queue->client_node, &client->queues);
 	client->nr_queues++;
+	/*
+	 * A forced deletion marks the tenant dead, then walks its queue list
+	 * under queues_lock until it is empty: a queue added after a walk
+	 * sees the mark here, one added before is found by the walk.
+	 */
+	spin_lock(&client->tenant->queues_lock);
+	dead = READ_ONCE(client->tenant->dead);
+	if (!dead)
+		list_add_tail(&queue->tenant_node, &client->tenant->queues);
+	spin_unlock(&client->tenant->queues_lock);
+	if (dead) {
+		/* Jobs submitted by guessing the id complete -ECANCELED. */
+		list_del_init(&queue->client_node);
+		client->nr_queues--;
+		accelq_queue_kill(queue);
+		mutex_unlock(&client->lock);
+		return -ENOLINK;
+	}
 	mutex_unlock(&client->lock);
 
 	args->queue_id = queue->id;
@@ -491,7 +507,7 @@ static int accelq_queue_accept_locked(struct accelq_queue *queue,
 	list_for_each_entry_safe(job, next, jobs, node) {
 		if (i++ == n)
 			break;
-		job->seqno = ++queue->last_seqno;
+		job->seqno = *first_seqno + i - 1;
 		job->queue_id = queue->id;
 		job->engine_id = engine->id;
 		job->tenant_id = tenant->id;
@@ -501,6 +517,8 @@ static int accelq_queue_accept_locked(struct accelq_queue *queue,
 		trace_accelq_job_submit(tenant->id, queue->id, engine->id,
 					job->seqno, job->cost_ns, job->flags);
 	}
+	/* Pairs with the lockless read in accelq_queue_wait(). */
+	WRITE_ONCE(queue->last_seqno, queue->last_seqno + n);
 	accelq_stat_add(engine->adev, ACCELQ_STAT_JOBS_ACCEPTED, n);
 	atomic64_add(n, &tenant->stats.jobs_accepted);
 	atomic64_add(n, &client->jobs_submitted);
@@ -580,14 +598,14 @@ int accelq_queue_wait(struct accelq_client *client, struct accelq_wait *args)
 	if (!queue)
 		return -ENOENT;
 
-	spin_lock_bh(&queue->engine->lock);
-	if (!seqno || seqno > queue->last_seqno)
+	/*
+	 * No engine lock: a tenant flooding the engine with completions must
+	 * not make everybody else's WAIT spin on it.
+	 */
+	if (!seqno || seqno > READ_ONCE(queue->last_seqno)) {
 		ret = -EINVAL;
-	else
-		ret = 0;
-	spin_unlock_bh(&queue->engine->lock);
-	if (ret)
 		goto out_put;
+	}
 
 #define accelq_seqno_done(q, s) (READ_ONCE((q)->done_seqno) >= (s))
 	if (!args->timeout_ns)

@@ -77,7 +77,8 @@ struct accelq_kjob {
  * @pending: accepted, uncompleted jobs in seqno order; the first may be
  *	running. Protected by the engine lock.
  * @nr_jobs: length of @pending. Protected by the engine lock.
- * @last_seqno: last seqno handed out. Protected by the engine lock.
+ * @last_seqno: last seqno handed out. Written under the engine lock, read
+ *	locklessly by WAIT.
  * @done_seqno: last seqno completed; written under the engine lock, read
  *	locklessly by waiters.
  * @run_node: in @se's runnable list of @class while @pending has a job that

@@ -120,14 +120,23 @@ guest() {
 		sleep 6
 		echo scan >/sys/kernel/debug/kmemleak
 		sleep 6
-		echo scan >/sys/kernel/debug/kmemleak
+		if ! echo scan >/sys/kernel/debug/kmemleak || dmesg | grep -q 'kmemleak: .*disabled'; then
+			# (fault injection can exhaust its object pool)
+			echo "not ok - kmemleak still works at the end ($(dmesg | grep -m1 'kmemleak:.*disabled'))"
+			fail=$((fail + 1))
+		fi
 		cat /sys/kernel/debug/kmemleak >"$ACCELQ_OUT/kmemleak-all.txt"
 		total=$(grep -c '^unreferenced object' "$ACCELQ_OUT/kmemleak-all.txt")
-		# one record per object: from its "unreferenced object" line to
-		# the next; attributable if its backtrace names accelq
-		awk '/^unreferenced object/ { if (rec ~ /accelq/) print rec; rec = "" }
+		# One record per object, from its "unreferenced object" line to
+		# the next. Attributable if a backtrace frame names accelq, or is
+		# a raw module address: accelq is the only module in this kernel
+		# and, unloaded by now, its frames are no longer symbolized. (The
+		# hex dump is not looked at: a slab name there proves nothing.)
+		awk 'function flush() { if (hit) printf "%s", rec; rec = ""; hit = 0 }
+		     /^unreferenced object/ { flush() }
 		     { rec = rec $0 "\n" }
-		     END { if (rec ~ /accelq/) print rec }' \
+		     /^ *\[<[0-9a-f]+>\] / && ($0 ~ /accelq/ || $0 ~ /\] 0xffffffff[0-9a-f]+$/) { hit = 1 }
+		     END { flush() }' \
 			"$ACCELQ_OUT/kmemleak-all.txt" >"$ACCELQ_OUT/kmemleak-accelq.txt"
 		x=$(grep -c '^unreferenced object' "$ACCELQ_OUT/kmemleak-accelq.txt")
 		if [ "$x" -gt 0 ]; then

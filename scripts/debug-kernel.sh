@@ -16,7 +16,7 @@
 #   <root>/<srcversion>-<confighash>/linux/arch/x86/boot/bzImage
 #   <root>/<srcversion>-<confighash>/build.log
 # keyed by the linux-source-6.1 package version and a hash of the fragment
-# below (plus this script's scheme number and the compiler version), so a
+# (--config; plus this script's scheme number and the compiler version), so a
 # config change builds a new tree and an unchanged one is reused.  Nothing
 # is written into the checkout.
 #

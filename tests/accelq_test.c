@@ -566,29 +566,40 @@ TEST_F(info, larger_struct_nonzero_tail)
 	}
 }
 
+/*
+ * Every structure below its version-1 size is refused and nothing of it is
+ * written: GET_INFO at every size up to N-1 (N = ACCELQ_INFO_SIZE_VER1).
+ */
 TEST_F(info, smaller_struct)
 {
-	static const size_t sizes[] = { 4, 8, 12, 16, 24, 40, 48, 72, 76 };
-	unsigned int k;
+	size_t size;
 
-	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+	EXPECT_EQ(80, ACCELQ_INFO_SIZE_VER1);
+	for (size = 0; size < ACCELQ_INFO_SIZE_VER1; size++) {
 		unsigned char buf[sizeof(struct accelq_info) + 32];
-		unsigned long cmd = aq_cmd_sized(ACCELQ_IOCTL_GET_INFO,
-						 sizes[k]);
+		unsigned long cmd = aq_cmd_sized(ACCELQ_IOCTL_GET_INFO, size);
 
 		memset(buf, 0xcc, sizeof(buf));
 		memset(buf, 0, 4);	/* flags */
-		ASSERT_EQ(0, aq_ioctl(self->fd, cmd, buf)) {
-			TH_LOG("size %zu", sizes[k]);
+		EXPECT_EQ(-EINVAL, aq_ioctl(self->fd, cmd, buf)) {
+			TH_LOG("size %zu", size);
 		}
-		EXPECT_EQ(0, memcmp(buf, &self->info, sizes[k])) {
-			TH_LOG("size %zu: truncated output differs", sizes[k]);
+		EXPECT_TRUE(is_poisoned(buf + 4, sizeof(buf) - 4)) {
+			TH_LOG("size %zu: kernel wrote into a refused structure",
+			       size);
 		}
-		EXPECT_TRUE(is_poisoned(buf + sizes[k],
-					sizeof(buf) - sizes[k])) {
-			TH_LOG("size %zu: kernel wrote past the user size",
-			       sizes[k]);
-		}
+	}
+	/* N is fine. */
+	{
+		struct accelq_info i;
+
+		memset(&i, 0xcc, sizeof(i));
+		i.flags = 0;
+		i.pad = 0;
+		EXPECT_EQ(0, aq_ioctl(self->fd,
+				      aq_cmd_sized(ACCELQ_IOCTL_GET_INFO,
+						   ACCELQ_INFO_SIZE_VER1), &i));
+		EXPECT_EQ(0, memcmp(&i, &self->info, sizeof(i)));
 	}
 }
 
@@ -919,6 +930,66 @@ TEST_F(queue_create, max_queues)
 	free(ids);
 }
 
+/* Below version 1 (no room for queue_id): refused, no queue made. */
+TEST_F(queue_create, smaller_struct)
+{
+	static const size_t sizes[] = { 0, 4, 16, 20, 23 };
+	struct fdinfo fi;
+	unsigned int k;
+
+	EXPECT_EQ(24, ACCELQ_QUEUE_CREATE_SIZE_VER1);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		struct accelq_queue_create qc = {
+			.engine = 0, .class = ACCELQ_CLASS_BATCH, .depth = 1,
+			.queue_id = 0xcccccccc, .engine_out = 0xcccccccc,
+		};
+
+		EXPECT_EQ(-EINVAL,
+			  aq_ioctl(self->fd,
+				   aq_cmd_sized(ACCELQ_IOCTL_QUEUE_CREATE,
+						sizes[k]), &qc)) {
+			TH_LOG("size %zu", sizes[k]);
+		}
+		EXPECT_EQ(0xccccccccu, qc.queue_id);
+	}
+	ASSERT_EQ(0, fdinfo_read(self->fd, &fi));
+	EXPECT_TRUE(fi.have_queues);
+	EXPECT_EQ(0, fi.queues);
+}
+
+/*
+ * The queue id cannot be written back (read-only argument): -EFAULT and the
+ * queue was not created, so it does not count against max_queues.
+ */
+TEST_F(queue_create, output_unwritable)
+{
+	const long pg = sysconf(_SC_PAGESIZE);
+	struct accelq_queue_create *qc;
+	struct fdinfo fi;
+	__u32 k, q;
+	void *page;
+
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	qc = page;
+	qc->engine = 0;
+	qc->class = ACCELQ_CLASS_BATCH;
+	qc->depth = 1;
+	ASSERT_EQ(0, mprotect(page, pg, PROT_READ));
+	/* max_queues + 1 times: none of them counted */
+	for (k = 0; k <= self->info.max_queues; k++)
+		EXPECT_EQ(-EFAULT, aq_ioctl(self->fd,
+					    ACCELQ_IOCTL_QUEUE_CREATE, qc)) {
+			TH_LOG("attempt %u", k);
+		}
+	munmap(page, pg);
+	ASSERT_EQ(0, fdinfo_read(self->fd, &fi));
+	EXPECT_EQ(0, fi.queues);
+	EXPECT_EQ(0, aq_qcreate(self->fd, 0, ACCELQ_CLASS_BATCH, 1, &q, NULL));
+	EXPECT_EQ(0, aq_submit1(self->fd, q, 0, 5, 0, NULL));
+}
+
 /* ================================================================== */
 /* QUEUE_DESTROY                                                       */
 
@@ -1015,6 +1086,26 @@ TEST_F(queue_destroy, bad_input)
 					   sizeof(zb)), &zb));
 	EXPECT_EQ(-ENOENT, aq_qdestroy(self->fd, mine));
 	close(fd2);
+}
+
+/* Below version 1: refused, the queue stays. */
+TEST_F(queue_destroy, smaller_struct)
+{
+	struct accelq_queue_destroy d = { 0 };
+	__u32 size, q;
+
+	EXPECT_EQ(8, ACCELQ_QUEUE_DESTROY_SIZE_VER1);
+	ASSERT_EQ(0, aq_qcreate(self->fd, 0, ACCELQ_CLASS_BATCH, 4, &q, NULL));
+	d.queue_id = q;
+	for (size = 0; size < ACCELQ_QUEUE_DESTROY_SIZE_VER1; size++)
+		EXPECT_EQ(-EINVAL,
+			  aq_ioctl(self->fd,
+				   aq_cmd_sized(ACCELQ_IOCTL_QUEUE_DESTROY,
+						size), &d)) {
+			TH_LOG("size %u", size);
+		}
+	EXPECT_EQ(0, aq_submit1(self->fd, q, 0, 1, 0, NULL));
+	EXPECT_EQ(0, aq_qdestroy(self->fd, q));
 }
 
 TEST_F(queue_destroy, cancels_jobs)
@@ -1448,6 +1539,58 @@ TEST_F(submit, bigger_struct_zero_tail)
 	EXPECT_EQ(0, b.tail[1]);
 	ASSERT_EQ(1, read_n(self->fd, &c, 1, READ_TIMEOUT_MS));
 	EXPECT_EQ(77, c.user_data);
+}
+
+/*
+ * Below version 1 (16..39 bytes: no room for accepted or first_seqno, the
+ * job pointer possibly still usable): refused, nothing accepted.
+ */
+TEST_F(submit, smaller_struct)
+{
+	static const size_t sizes[] = { 0, 16, 24, 28, 32, 36, 39 };
+	struct accelq_job j = mkjob(0, 9, 0);
+	struct accelq_completion c;
+	struct fdinfo fi;
+	unsigned int k;
+
+	EXPECT_EQ(40, ACCELQ_SUBMIT_SIZE_VER1);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		struct accelq_submit s;
+
+		aq_submit_init(&s, self->q, &j, 1, sizeof(j));
+		EXPECT_EQ(-EINVAL, aq_ioctl(self->fd,
+					    aq_cmd_sized(ACCELQ_IOCTL_SUBMIT,
+							 sizes[k]), &s)) {
+			TH_LOG("size %zu", sizes[k]);
+		}
+	}
+	EXPECT_EQ(-EAGAIN, read_nb(self->fd, &c, 1));
+	ASSERT_EQ(0, fdinfo_read(self->fd, &fi));
+	EXPECT_EQ(0, fi.submitted);
+}
+
+/* A read-only argument: -EFAULT before anything is accepted. */
+TEST_F(submit, output_unwritable)
+{
+	const long pg = sysconf(_SC_PAGESIZE);
+	struct accelq_job j = mkjob(0, 9, 0);
+	struct accelq_completion c;
+	struct accelq_submit *s;
+	struct fdinfo fi;
+	void *page;
+
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	s = page;
+	aq_submit_init(s, self->q, &j, 1, sizeof(j));
+	ASSERT_EQ(0, mprotect(page, pg, PROT_READ));
+	EXPECT_EQ(-EFAULT, aq_ioctl(self->fd, ACCELQ_IOCTL_SUBMIT, s));
+	munmap(page, pg);
+	usleep(10000);
+	EXPECT_EQ(-EAGAIN, read_nb(self->fd, &c, 1));
+	ASSERT_EQ(0, fdinfo_read(self->fd, &fi));
+	EXPECT_EQ(0, fi.submitted);
 }
 
 TEST_F(submit, job_size_stride)
@@ -2206,6 +2349,24 @@ TEST_F(wait, bad_input)
 static void noop_handler(int sig)
 {
 	(void)sig;
+}
+
+/* Below version 1: refused before looking at the queue. */
+TEST_F(wait, smaller_struct)
+{
+	struct accelq_wait w = { .queue_id = self->q, .seqno = 1 };
+	__u64 s;
+	__u32 size;
+
+	EXPECT_EQ(24, ACCELQ_WAIT_SIZE_VER1);
+	ASSERT_EQ(0, aq_submit1(self->fd, self->q, 0, 1, 0, &s));
+	ASSERT_EQ(0, aq_wait(self->fd, self->q, s, -1));
+	for (size = 0; size < ACCELQ_WAIT_SIZE_VER1; size++)
+		EXPECT_EQ(-EINVAL, aq_ioctl(self->fd,
+					    aq_cmd_sized(ACCELQ_IOCTL_WAIT,
+							 size), &w)) {
+			TH_LOG("size %u", size);
+		}
 }
 
 TEST_F(wait, interrupted_by_signal)

@@ -357,6 +357,8 @@ static void op_info(struct rng *r, int fd)
 	}
 	if (!clean && !ret && arg == buf && (info->flags || info->pad))
 		bad("GET_INFO accepted nonzero flags/pad");
+	if (!ret && _IOC_SIZE(cmd) < ACCELQ_INFO_SIZE_VER1)
+		bad("GET_INFO succeeded with a %u-byte argument", _IOC_SIZE(cmd));
 }
 
 static void op_create(struct rng *r, int fd)
@@ -389,6 +391,9 @@ static void op_create(struct rng *r, int fd)
 	tally(OP_CREATE, ret);
 	CHECK_ERR("QUEUE_CREATE", ret, -EINVAL, -EMFILE, -EACCES, -ERANGE,
 		  -EDQUOT, -ENOLINK, -ENOMEM, -E2BIG, -ENOTTY);
+	if (!ret && _IOC_SIZE(cmd) < ACCELQ_QUEUE_CREATE_SIZE_VER1)
+		bad("QUEUE_CREATE succeeded with a %u-byte argument",
+		    _IOC_SIZE(cmd));
 	if (!ret && cmd == ACCELQ_IOCTL_QUEUE_CREATE) {
 		atomic_fetch_add(&sh->creates_ok, 1);
 		if (!qc.queue_id || qc.engine_out >= dev_info.nr_engines)
@@ -538,14 +543,10 @@ static void op_submit(struct rng *r, int fd, struct accelq_submit *s,
 	if (one_in(r, 50))
 		s->pad = 1;
 	if (one_in(r, 50)) {
-		/*
-		 * Not 17..27: cut before 'accepted' but with a usable
-		 * jobs_ptr (user addresses fit in 6 bytes), the call accepts
-		 * jobs it cannot report (see short_args()).
-		 */
-		size_t usz = rnd_below(r, 53);
+		/* shorter than version 1 must fail (see short_args()) */
+		size_t usz = rnd_below(r, 64);
 
-		cmd = aq_cmd_sized(cmd, usz <= 16 ? usz : usz + 11);
+		cmd = aq_cmd_sized(cmd, usz);
 		wild = true;	/* a cut jobs_ptr reads as NULL */
 	}
 
@@ -571,7 +572,7 @@ static void op_submit(struct rng *r, int fd, struct accelq_submit *s,
 		/* a short/long structure: accepted is where the kernel put it */
 		size_t usz = _IOC_SIZE(cmd);
 
-		if (usz < offsetof(struct accelq_submit, accepted) + 4)
+		if (usz < ACCELQ_SUBMIT_SIZE_VER1)
 			bad("SUBMIT succeeded with a %zu-byte argument", usz);
 		else if (!in_child)
 			atomic_fetch_add(&sh->accepted, s->accepted);
@@ -1205,9 +1206,9 @@ static int smoke(void)
 }
 
 /*
- * Arguments cut short before an output field: the call can succeed without
- * being able to tell the caller what it did. Informational (printed as
- * notes): the ABI allows any size; see docs/security.md.
+ * Arguments cut short before an output field, but with everything an action
+ * needs (a usable jobs_ptr: user addresses fit in 6 bytes): refused with
+ * EINVAL, below the version-1 size (docs/abi.md).
  */
 static void short_args(void)
 {
@@ -1222,16 +1223,16 @@ static void short_args(void)
 		return;
 	ret = aq_ioctl(fd, aq_cmd_sized(ACCELQ_IOCTL_QUEUE_CREATE,
 					offsetof(struct accelq_queue_create, queue_id)), &qc);
-	printf("# note: QUEUE_CREATE with a %zu-byte argument (no room for queue_id): %s\n",
-	       offsetof(struct accelq_queue_create, queue_id),
-	       ret ? strerror(-ret) : "succeeded: a queue the caller cannot name");
+	if (ret != -EINVAL)
+		bad("QUEUE_CREATE with a %zu-byte argument: %d, want EINVAL",
+		    offsetof(struct accelq_queue_create, queue_id), ret);
 	if (!aq_qcreate(fd, ACCELQ_ENGINE_ANY, ACCELQ_CLASS_BATCH, 4, &qid, NULL)) {
 		aq_submit_init(&s, qid, &j, 1, sizeof(j));
 		ret = aq_ioctl(fd, aq_cmd_sized(ACCELQ_IOCTL_SUBMIT,
 						offsetof(struct accelq_submit, accepted)), &s);
-		printf("# note: SUBMIT with a %zu-byte argument (no room for accepted): %s\n",
-		       offsetof(struct accelq_submit, accepted),
-		       ret ? strerror(-ret) : "succeeded: jobs accepted without telling the caller");
+		if (ret != -EINVAL)
+			bad("SUBMIT with a %zu-byte argument: %d, want EINVAL",
+			    offsetof(struct accelq_submit, accepted), ret);
 	}
 	close(fd);
 }

@@ -20,11 +20,17 @@
  *
  * Rules common to every ioctl:
  *
- * - The argument structure size is encoded in the ioctl number. The kernel
- *   copies ``min(user size, kernel size)`` bytes in, zero-fills the rest, and
- *   refuses a larger user structure whose unknown tail is not zero with
- *   ``-E2BIG``. Output is copied back truncated to the user's size. Old
- *   binaries therefore keep working when structures grow at the end.
+ * - The argument structure size is encoded in the ioctl number. It must be
+ *   at least the size of version 1 of the structure (``ACCELQ_*_SIZE_VER1``),
+ *   else ``-EINVAL``: every version-1 field, outputs included, is always
+ *   there. The kernel copies ``min(user size, kernel size)`` bytes in,
+ *   zero-fills the rest, and refuses a larger user structure whose unknown
+ *   tail is not zero with ``-E2BIG``. Output is copied back truncated to the
+ *   user's size. Old binaries therefore keep working when structures grow at
+ *   the end.
+ * - ``-EFAULT`` means nothing was done, except for SUBMIT, whose jobs may
+ *   have been accepted when writing @accepted back fails (the argument was
+ *   made unwritable during the call): their records still arrive.
  * - ``flags`` and ``pad`` fields must be zero, else ``-EINVAL``.
  * - An unknown ioctl number gives ``-ENOTTY``.
  * - Ioctl numbers and constant values are never renumbered.
@@ -340,6 +346,13 @@ enum accelq_stats_attr {
 	__ACCELQ_A_STATS_MAX,
 	ACCELQ_A_STATS_MAX = __ACCELQ_A_STATS_MAX - 1
 };
+
+/* Sizes of version 1 of the ioctl structures: the smallest accepted. */
+#define ACCELQ_INFO_SIZE_VER1		80
+#define ACCELQ_QUEUE_CREATE_SIZE_VER1	24
+#define ACCELQ_QUEUE_DESTROY_SIZE_VER1	8
+#define ACCELQ_SUBMIT_SIZE_VER1		40
+#define ACCELQ_WAIT_SIZE_VER1		24
 
 #define ACCELQ_IOCTL_BASE	0xAC
 
