@@ -40,6 +40,38 @@ CAROL=1004	# owns tenant carol, removed later
 CG=/sys/fs/cgroup/aqtest
 WINDOW=90	# budget window of alice, seconds
 BUDGET=3	# alice's budget per window, engine-seconds
+# Shares alice must reach while running at her 50 % cap: before the budget
+# is used (CAP_MIN < share < 0.6) and back in the next window (> BACK_MIN).
+CAP_MIN=0.35
+BACK_MIN=0.3
+
+# The debug kernel of make check-debug (KASAN, lockdep, kmemleak...; its
+# release ends in "accelq-debug", docs/check-debug.md) runs this suite
+# about 4x slower under TCG (684 s against ~170 s), and four checks of
+# test_budget failed there for time, not for the daemon: (1) after each
+# 1 ms job the engine most likely stays idle for a good part of a
+# millisecond (timer expiry, completion, the next dispatch, all under
+# KASAN) that no tenant is charged: alice at her 50 % cap measured 0.32;
+# (2) from the start of
+# the load to the daemon's restart takes ~25 s on the stock kernel, ~100 s
+# there: more than the >= 60 s left of the 90 s window the test starts
+# in, so (inferred; that run kept no daemon log) the window rolled
+# meanwhile, alice ran out again in the next one
+# ("no second QuotaExceeded after the restart"), and was at her floor
+# again when the next window was checked ("the configured cap is back",
+# share 0.061). On the debug kernel the window is therefore 240 s (the
+# test starts with >= 160 s of it left) and the shares at the cap need
+# only be above 0.2; the diagnostics say where in the window the budget
+# ran out and the daemon restarted. The stock kernel keeps the values
+# above.
+DEBUG_KERNEL=
+if [[ $(uname -r) == *accelq-debug* ]] ||
+	{ [ -r /proc/config.gz ] && zcat /proc/config.gz | grep -q '^CONFIG_KASAN=y$'; }; then
+	DEBUG_KERNEL=1
+	WINDOW=240
+	CAP_MIN=0.2
+	BACK_MIN=0.2
+fi
 
 DEST=org.accelq.Scheduler1
 MPATH=/org/accelq/Scheduler1
@@ -127,6 +159,10 @@ share() {
 	b1=$(nlget "$1" busy_ns)
 	awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.3f\n", b / t }'
 }
+# window_pos: seconds into the current budget window (windows start at
+# multiples of WINDOW since the epoch); window_of_now: its number
+window_pos() { awk -v n="$(date +%s.%N)" -v w=$WINDOW 'BEGIN { printf "%.1f", n % w }'; }
+window_of_now() { echo $(($(date +%s) / WINDOW)); }
 # fcmp "EXPR": floating point comparison (awk syntax)
 fcmp() { awk "BEGIN { exit !($1) }"; }
 
@@ -414,13 +450,13 @@ test_metrics() {
 }
 
 test_budget() {
-	local now wait s0 s1 used_before busy_before out
+	local now wait s0 s1 used_before busy_before out win_ex
 	# The budget must run out, the daemon be killed and restarted all in
 	# one window (the guest may be slow): start with >= 2/3 of it left.
 	now=$(date +%s.%N)
 	wait=$(awk -v n="$now" -v w=$WINDOW 'BEGIN { r = w - (n % w);
 		if (r >= w * 2 / 3) r = 0; else r += 0.3; printf "%.3f", r }')
-	diag "waiting ${wait}s for enough of a ${WINDOW}s window"
+	diag "waiting ${wait}s for enough of a ${WINDOW}s window${DEBUG_KERNEL:+ (debug kernel: longer window, lower share bounds)}"
 	sleep "$wait"
 	as $ALICE "$T/aqwatch" --timeout $((WINDOW - 5)) >"$W/watch.log" 2>&1 &
 	local watch=$!
@@ -432,10 +468,12 @@ test_budget() {
 	PIDS+=($ALOAD)
 	sleep 0.5
 	s0=$(share alice 2)
-	check "alice runs at her 50% cap before the budget is used (share $s0)" \
-		fcmp "0.35 < $s0 && $s0 < 0.6"
+	check "alice runs at her 50% cap before the budget is used (share $s0, want $CAP_MIN..0.6)" \
+		fcmp "$CAP_MIN < $s0 && $s0 < 0.6"
 	wait "$watch"
 	diag "$(cat "$W/watch.log")"
+	win_ex=$(window_of_now)
+	diag "budget exhausted $(window_pos) s into the ${WINDOW}s window"
 	check "QuotaExceeded received by alice's own bus client" \
 		grep -q "^QuotaExceeded alice .* $BUDGET.000 throttle$" "$W/watch.log"
 	check "BudgetExhausted is true (read as alice)" \
@@ -464,8 +502,11 @@ test_budget() {
 		fcmp "$out >= $used_before"
 	check "still exhausted after the restart" \
 		test "$(tprop alice BudgetExhausted)" = true
-	check "no second QuotaExceeded after the restart" \
-		test "$(grep -c 'Tenant alice: QuotaExceeded' "$LOG")" = 1
+	diag "restarted $(window_pos) s into the ${WINDOW}s window$([ "$(window_of_now)" = "$win_ex" ] ||
+		echo ": NOT the window the budget ran out in (too slow for this window length)")"
+	out=$(grep 'Tenant alice: QuotaExceeded' "$LOG")
+	check "no second QuotaExceeded after the restart" test "$(grep -c . <<<"$out")" = 1
+	[ "$(grep -c . <<<"$out")" = 1 ] || diag "$out"
 	out=$(metric 'accelq_tenant_busy_seconds_total{tenant="alice",engine="0"}')
 	check "busy counter continuous across the restart ($busy_before -> $out)" \
 		fcmp "$out >= $busy_before"
@@ -473,11 +514,13 @@ test_budget() {
 	# Recovery in the next window.
 	check "next window: budget available again" \
 		wait_until $((WINDOW + 5)) 'test "$(tprop alice BudgetExhausted)" = false'
-	check "next window: the configured cap is back (50 ms)" \
-		test "$(nlget alice cap_quota_ns)" = 50000000
+	diag "budget available again $(window_pos) s into the ${WINDOW}s window"
+	out=$(nlget alice cap_quota_ns)
+	check "next window: the configured cap is back (50 ms: $out)" \
+		test "$out" = 50000000
 	s1=$(share alice 1.5)
-	check "next window: the share is back at the cap (share $s1)" \
-		fcmp "$s1 > 0.3"
+	check "next window: the share is back at the cap (share $s1, want > $BACK_MIN)" \
+		fcmp "$s1 > $BACK_MIN"
 	kill "$ALOAD" 2>/dev/null
 	wait "$ALOAD" 2>/dev/null
 }
@@ -528,8 +571,11 @@ test_module_reload() {
 	write_daemon_conf no
 	kill -HUP "$DPID"
 	wait_until 5 'grep -q "BPF collectors detached" "$LOG"'
+	# The daemon logs that line before it closes the collectors; their
+	# raw tracepoint links hold the module until closed: wait for that.
+	wait_until 10 'test "$(cat /sys/module/accelq/refcnt)" = 0'
 	if ! rmmod accelq 2>"$W/rmmod.err"; then
-		nok "rmmod accelq ($(cat "$W/rmmod.err"))"
+		nok "rmmod accelq ($(cat "$W/rmmod.err"); refcnt $(cat /sys/module/accelq/refcnt))"
 		return
 	fi
 	check "module unloaded: the daemon notices" \
