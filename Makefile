@@ -49,6 +49,7 @@ tools:
 tests:
 	$(MAKE) -C $(REPO)/tests
 	$(MAKE) -C $(REPO)/tests/sched
+	$(MAKE) -C $(REPO)/tests/security
 
 unit:
 	$(MAKE) -C $(REPO)/tests/unit
@@ -94,6 +95,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(REPO) clean
 	$(MAKE) -C $(REPO)/tests clean
 	-$(MAKE) -C $(REPO)/tests/sched clean
+	-$(MAKE) -C $(REPO)/tests/security clean
 	-$(MAKE) -C $(REPO)/tools clean
 	-$(MAKE) -C $(REPO)/bpf clean
 	-$(MAKE) -C $(REPO)/bench clean
