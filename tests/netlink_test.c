@@ -1297,11 +1297,12 @@ static void *tenant_setter(void *arg)
 			r.has_max_queues = true;
 			r.max_queues = i;
 		} else {
+			/* above the default weight (100) it starts from */
 			r.has_weight = true;
-			r.weight = i;
+			r.weight = ACCELQ_TENANT_WEIGHT_DEFAULT + i;
 		}
 		st->err = tenant_do(&nl, ACCELQ_CMD_TENANT_SET, &r, &res, &got);
-		st->last = i;
+		st->last = st->queues ? r.max_queues : r.weight;
 		/* The other setter only ever raises its field. */
 		if ((st->queues ? got.weight : got.max_queues) < other)
 			st->went_back++;

@@ -91,11 +91,17 @@ fi
 # zero_cost_storm.c): when it ends, how long is the engine lock held?
 if [ -x "$REPO/tests/security/zero_cost_storm" ]; then
 	chmod 1777 /tmp
-	as 65534 "$REPO/tests/security/zero_cost_storm" --files "${SEC_STORM_FILES:-8}" \
-		--block-ms "${SEC_STORM_BLOCK_MS:-3000}" --max-latency-ms 500 >"$OUT/zero_cost_storm.log" 2>&1
+	as 65534 "$REPO/tests/security/zero_cost_storm" --files "${SEC_STORM_FILES:-16}" \
+		${SEC_STORM_BLOCK_MS:+--block-ms "$SEC_STORM_BLOCK_MS"} --max-latency-ms 300 \
+		>"$OUT/zero_cost_storm.log" 2>&1
 	rc=$?
 	sed 's/^# /# storm: /' "$OUT/zero_cost_storm.log"
-	result $rc "uid 65534 cannot hold an engine lock for long with zero-cost jobs (probe WAIT <= 500 ms)"
+	if [ $rc = 3 ]; then
+		skip "uid 65534 cannot hold an engine lock for long with zero-cost jobs" \
+			"inconclusive: too few jobs queued in time on this (slow) kernel"
+	else
+		result $rc "uid 65534 cannot hold an engine lock for long with zero-cost jobs (probe WAIT <= 300 ms)"
+	fi
 fi
 
 # ---------------------------------------------------------------- D-Bus --
@@ -104,6 +110,8 @@ dbus_tests() {
 	mkdir -p "$C/tenants.d" /run/dbus /etc/dbus-1/system.d
 	cp "$POLICY" /etc/dbus-1/system.d/
 	if ! busctl --system status >/dev/null 2>&1; then
+		# a bus an earlier suite stopped may have left its pid file
+		rm -f /run/dbus/pid /run/dbus/system_bus_socket
 		dbus-daemon --system --fork --print-pid >"$W/dbus.pid" || { result 1 "start a system bus"; return; }
 		BUSPID=$(cat "$W/dbus.pid")
 	fi
