@@ -54,6 +54,10 @@ run_host check-kernel-log "$REPO/scripts/test-check-kernel-log.sh"
 # make install/install-module/dkms-install/uninstall into staging
 # directories; also caches the udev and dkms packages ops-systemd unpacks
 run_host ops-install "$REPO/tests/ops/install.sh"
+# the daemon's config parser and metrics rendering under libFuzzer (ASan,
+# UBSan), briefly: make check-debug and tests/fuzz/run-libfuzzer.sh 600
+# run longer
+run_host libfuzzer "$REPO/tests/fuzz/run-libfuzzer.sh" "${ACCELQ_LIBFUZZER_SECS:-10}"
 
 # One fresh guest per suite: each gets its own kernel log check.
 run_guest() {

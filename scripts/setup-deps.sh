@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc libc6-dev pkg-config git ca-certificates
 linux-headers-amd64 linux-source-6.1 sparse libelf-dev xz-utils
 qemu-system-x86 qemu-utils busybox-static cpio kmod
-clang llvm bpftool libbpf-dev
+clang llvm libclang-rt-14-dev bpftool libbpf-dev
 libnl-3-dev libnl-genl-3-dev libsystemd-dev libmicrohttpd-dev libinih-dev
 dbus systemd prometheus curl jq liburing-dev gnuplot-nox python3"
 
