@@ -42,6 +42,11 @@ module_param_named(max_client_jobs, accelq_max_client_jobs, uint, 0444);
 MODULE_PARM_DESC(max_client_jobs,
 		 "Accepted but unread jobs per open file (1-16777216, default 65536)");
 
+unsigned int accelq_max_user_jobs = 262144;
+module_param_named(max_user_jobs, accelq_max_user_jobs, uint, 0644);
+MODULE_PARM_DESC(max_user_jobs,
+		 "Accepted but unread jobs of one user (effective uid) over all its open files; 0: no limit; openers with CAP_SYS_RESOURCE are exempt (default 262144)");
+
 bool accelq_allow_default_tenant = true;
 module_param_named(default_tenant, accelq_allow_default_tenant, bool, 0644);
 MODULE_PARM_DESC(default_tenant,
@@ -138,6 +143,7 @@ static int __init accelq_init(void)
 	xa_init_flags(&adev->queues, XA_FLAGS_ALLOC1);
 	mutex_init(&adev->clients_lock);
 	INIT_LIST_HEAD(&adev->clients);
+	xa_init(&adev->users);
 
 	ret = accelq_queue_cache_init();
 	if (ret)
@@ -204,6 +210,8 @@ static void __exit accelq_exit(void)
 	accelq_engines_fini(adev);
 	accelq_queue_cache_fini();
 	xa_destroy(&adev->queues);
+	WARN_ON(!xa_empty(&adev->users));
+	xa_destroy(&adev->users);
 	mutex_destroy(&adev->clients_lock);
 	free_percpu(adev->stats);
 	accelq_dev = NULL;

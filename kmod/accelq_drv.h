@@ -30,6 +30,7 @@ extern unsigned int accelq_max_queues;
 extern unsigned int accelq_max_depth;
 extern unsigned int accelq_max_batch;
 extern unsigned int accelq_max_client_jobs;
+extern unsigned int accelq_max_user_jobs;
 extern bool accelq_allow_default_tenant;
 
 u64 accelq_job_timeout_ns(void);
@@ -75,8 +76,9 @@ void accelq_stats_read(struct accelq_device *adev, struct accelq_stats *sum);
  *	their own reference under the xarray lock.
  * @next_queue_id: cyclic allocation cursor for @queues.
  * @next_client_id: last client id handed out.
- * @clients_lock: protects @clients.
+ * @clients_lock: protects @clients and @users.
  * @clients: every open client, for debugfs and netlink dumps.
+ * @users: &struct accelq_user by uid, one per user with an open client.
  * @queues_gen: bumped on every queue creation and destruction, so netlink
  *	dumps can flag NLM_F_DUMP_INTR.
  * @stats: the job ledger.
@@ -89,8 +91,9 @@ struct accelq_device {
 	struct xarray queues;
 	u32 next_queue_id;
 	atomic64_t next_client_id;
-	struct mutex clients_lock; /* Protects @clients. */
+	struct mutex clients_lock; /* Protects @clients and @users. */
 	struct list_head clients;
+	struct xarray users;
 	atomic_t queues_gen;
 	struct accelq_stats __percpu *stats;
 	struct dentry *debugfs;
@@ -102,6 +105,31 @@ static inline void accelq_stat_add(struct accelq_device *adev,
 				   enum accelq_stat stat, u64 n)
 {
 	this_cpu_add(adev->stats->v[stat], n);
+}
+
+/**
+ * accelq_reserve - reserve up to @want units of @limit in @count
+ * @count: units in use
+ * @limit: most units; 0 means no limit
+ * @want: units wanted
+ *
+ * Return: how many were reserved, 0..@want.
+ */
+static inline u32 accelq_reserve(atomic_t *count, u32 limit, u32 want)
+{
+	int cur = atomic_read(count);
+	u32 n;
+
+	if (!limit) {
+		atomic_add(want, count);
+		return want;
+	}
+	do {
+		if ((u32)cur >= limit)
+			return 0;
+		n = min(want, limit - (u32)cur);
+	} while (!atomic_try_cmpxchg(count, &cur, cur + n));
+	return n;
 }
 
 #endif /* __ACCELQ_DRV_H__ */

@@ -48,6 +48,55 @@ void accelq_client_put(struct accelq_client **pclient)
 	*pclient = NULL;
 }
 
+/*
+ * The opener's per-user count, created on first use; NULL (no limit) for
+ * an opener with CAP_SYS_RESOURCE, as for pipe buffers.
+ */
+static struct accelq_user *accelq_user_get(struct accelq_device *adev)
+{
+	u32 uid = from_kuid(&init_user_ns, current_euid());
+	struct accelq_user *user;
+	int ret;
+
+	if (capable(CAP_SYS_RESOURCE))
+		return NULL;
+
+	mutex_lock(&adev->clients_lock);
+	user = xa_load(&adev->users, uid);
+	if (!user) {
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+		if (!user) {
+			user = ERR_PTR(-ENOMEM);
+			goto out_unlock;
+		}
+		user->uid = uid;
+		ret = xa_err(xa_store(&adev->users, uid, user,
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			kfree(user);
+			user = ERR_PTR(ret);
+			goto out_unlock;
+		}
+	}
+	user->nr_clients++;
+out_unlock:
+	mutex_unlock(&adev->clients_lock);
+	return user;
+}
+
+/* Called with the device's clients_lock held. */
+static void accelq_user_put_locked(struct accelq_device *adev,
+				   struct accelq_user *user)
+{
+	lockdep_assert_held(&adev->clients_lock);
+
+	if (!user || --user->nr_clients)
+		return;
+	WARN_ON_ONCE(atomic_read(&user->jobs));
+	xa_erase(&adev->users, user->uid);
+	kfree(user);
+}
+
 static int accelq_open(struct inode *inode, struct file *file)
 {
 	struct accelq_device *adev = accelq_dev;
@@ -64,11 +113,17 @@ static int accelq_open(struct inode *inode, struct file *file)
 		goto err_free_client;
 	}
 
+	client->user = accelq_user_get(adev);
+	if (IS_ERR(client->user)) {
+		ret = PTR_ERR(client->user);
+		goto err_free_busy;
+	}
+
 	/* Attributed from the opener's credentials and cgroup, never args. */
 	client->tenant = accelq_tenant_resolve(adev);
 	if (IS_ERR(client->tenant)) {
 		ret = PTR_ERR(client->tenant);
-		goto err_free_busy;
+		goto err_put_user;
 	}
 
 	kref_init(&client->ref);
@@ -89,6 +144,10 @@ static int accelq_open(struct inode *inode, struct file *file)
 	file->private_data = client;
 	return 0;
 
+err_put_user:
+	mutex_lock(&adev->clients_lock);
+	accelq_user_put_locked(adev, client->user);
+	mutex_unlock(&adev->clients_lock);
 err_free_busy:
 	kfree(client->busy_ns);
 err_free_client:
@@ -118,7 +177,7 @@ static int accelq_release(struct inode *inode, struct file *file)
 	client->closed = true;
 	list_splice_init(&client->done, &unread);
 	nr_unread = client->nr_done;
-	client->nr_outstanding -= nr_unread;
+	accelq_client_unreserve(client, nr_unread);
 	client->nr_done = 0;
 	spin_unlock_bh(&client->done_lock);
 
@@ -135,6 +194,11 @@ static int accelq_release(struct inode *inode, struct file *file)
 	accelq_stat_add(adev, ACCELQ_STAT_COMPLETIONS_DISCARDED, nr_unread);
 
 	WARN_ON_ONCE(client->nr_outstanding);
+	/* Nothing completes for this client any more: its count is done. */
+	mutex_lock(&adev->clients_lock);
+	accelq_user_put_locked(adev, client->user);
+	client->user = NULL;
+	mutex_unlock(&adev->clients_lock);
 	accelq_client_put(&client);
 	return 0;
 }
@@ -219,7 +283,7 @@ static ssize_t accelq_read(struct file *file, char __user *buf, size_t count,
 	spin_lock_bh(&client->done_lock);
 	list_splice(&batch, &client->done);
 	client->nr_done += taken - n;
-	client->nr_outstanding -= n;
+	accelq_client_unreserve(client, n);
 	spin_unlock_bh(&client->done_lock);
 
 	accelq_stat_add(adev, ACCELQ_STAT_COMPLETIONS_READ, n);

@@ -21,6 +21,24 @@ struct pid;
 extern const struct file_operations accelq_fops;
 
 /**
+ * struct accelq_user - what one user has outstanding over all its files
+ * @uid: effective uid in the initial user namespace.
+ * @nr_clients: open clients pointing here. Protected by the device's
+ *	clients_lock, under which the user is created and freed.
+ * @jobs: accepted jobs of those clients whose records were not read yet;
+ *	bounded by max_user_jobs.
+ *
+ * max_client_jobs bounds one file; this bounds a user who opens many, so
+ * that unprivileged users cannot pin kernel memory without limit when no
+ * memory cgroup limits them.
+ */
+struct accelq_user {
+	u32 uid;
+	unsigned int nr_clients;
+	atomic_t jobs;
+};
+
+/**
  * struct accelq_client - an open file of /dev/accelq
  * @ref: held by the file and by each of its queues.
  * @adev: the device.
@@ -38,7 +56,10 @@ extern const struct file_operations accelq_fops;
  * @done: completed jobs whose records were not read yet.
  * @nr_done: length of @done.
  * @nr_outstanding: accepted jobs whose record was not read yet (in flight
- *	plus @nr_done); bounded by max_client_jobs.
+ *	plus @nr_done); bounded by max_client_jobs. Each change is mirrored in
+ *	@user's count.
+ * @user: the opener's per-user count, or NULL if it is exempt (it had
+ *	CAP_SYS_RESOURCE at open).
  * @wq: woken on every completion and every record read.
  * @node: in &accelq_device.clients. Protected by its clients_lock.
  * @busy_ns: engine time consumed per engine; array of nr_engines.
@@ -63,6 +84,7 @@ struct accelq_client {
 	struct list_head done;
 	u32 nr_done;
 	u32 nr_outstanding;
+	struct accelq_user *user;
 	wait_queue_head_t wq;
 
 	struct list_head node;
@@ -72,5 +94,14 @@ struct accelq_client {
 };
 
 void accelq_client_put(struct accelq_client **pclient);
+
+/* Give back @n jobs of @client's per-user count (under its done_lock). */
+static inline void accelq_client_unreserve(struct accelq_client *client,
+					   u32 n)
+{
+	client->nr_outstanding -= n;
+	if (client->user)
+		atomic_sub(n, &client->user->jobs);
+}
 
 #endif /* __ACCELQ_FILE_H__ */

@@ -148,7 +148,7 @@ void accelq_job_complete_locked(struct accelq_engine *engine,
 	WRITE_ONCE(client->jobs_completed, client->jobs_completed + 1);
 	discard = client->closed;
 	if (discard) {
-		client->nr_outstanding--;
+		accelq_client_unreserve(client, 1);
 	} else {
 		list_add_tail(&job->node, &client->done);
 		client->nr_done++;
@@ -495,6 +495,10 @@ static int accelq_queue_accept_locked(struct accelq_queue *queue,
 	room = accelq_max_client_jobs - min(client->nr_outstanding,
 					    accelq_max_client_jobs);
 	granted = min(n, room);
+	if (granted && client->user)
+		granted = accelq_reserve(&client->user->jobs,
+					 READ_ONCE(accelq_max_user_jobs),
+					 granted);
 	client->nr_outstanding += granted;
 	spin_unlock(&client->done_lock);
 	accelq_tenant_submit_unreserve(tenant, n - granted);

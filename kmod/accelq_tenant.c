@@ -676,24 +676,6 @@ void accelq_tenant_snapshot(struct accelq_tenant *tenant,
 	snap->preemptions = atomic64_read(&st->preemptions);
 }
 
-/* Reserve up to @want units of @limit in @count; returns how many. */
-static u32 accelq_reserve(atomic_t *count, u32 limit, u32 want)
-{
-	int cur = atomic_read(count);
-	u32 n;
-
-	if (!limit) {
-		atomic_add(want, count);
-		return want;
-	}
-	do {
-		if ((u32)cur >= limit)
-			return 0;
-		n = min(want, limit - (u32)cur);
-	} while (!atomic_try_cmpxchg(count, &cur, cur + n));
-	return n;
-}
-
 /**
  * accelq_tenant_queue_admit - may the tenant have one more queue?
  * @tenant: the tenant

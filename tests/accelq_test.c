@@ -3248,6 +3248,158 @@ TEST_F(trace, job_preempt_line)
 /* ================================================================== */
 /* close() and process death with jobs in flight                       */
 
+/* ================================================================== */
+/* max_user_jobs: one user's unread jobs over all its files            */
+
+#define USER_LIMIT_PARAM	"/sys/module/accelq/parameters/max_user_jobs"
+
+static int aq_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+#define USER_LIMIT		12
+#define NOBODY			65534
+
+FIXTURE(user_limit) {
+	char saved[32];
+	bool have_param;
+};
+
+FIXTURE_SETUP(user_limit)
+{
+	FILE *f = fopen(USER_LIMIT_PARAM, "re");
+
+	self->have_param = f && fgets(self->saved, sizeof(self->saved), f);
+	if (f)
+		fclose(f);
+	if (!self->have_param)
+		SKIP(return, "no %s", USER_LIMIT_PARAM);
+	if (geteuid() != 0)
+		SKIP(return, "needs root to set max_user_jobs and to setuid");
+	ASSERT_EQ(0, aq_write_file(USER_LIMIT_PARAM, "12"));
+}
+
+FIXTURE_TEARDOWN(user_limit)
+{
+	if (self->have_param && geteuid() == 0)
+		aq_write_file(USER_LIMIT_PARAM, self->saved);
+}
+
+/* Submit up to @n zero-cost jobs; the number accepted or -errno. */
+static int submit_zero(int fd, __u32 q, __u32 n)
+{
+	struct accelq_job jobs[USER_LIMIT * 2] = { 0 };
+	__u32 acc = 0;
+	int ret;
+
+	ret = aq_submit(fd, q, jobs, n, &acc, NULL);
+	return ret ? ret : (int)acc;
+}
+
+/*
+ * As uid 65534 (no CAP_SYS_RESOURCE): three files share the user's 12
+ * unread jobs; exit status = the first step that went wrong.
+ */
+static int user_limit_child(void)
+{
+	struct accelq_completion c[USER_LIMIT];
+	int fd[3], k;
+	__u32 q[3];
+
+	if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+		return 10;
+	for (k = 0; k < 3; k++) {
+		fd[k] = aq_open();
+		if (fd[k] < 0 || aq_qcreate(fd[k], 0, ACCELQ_CLASS_BATCH, 16,
+					    &q[k], NULL))
+			return 11;
+	}
+	if (submit_zero(fd[0], q[0], 5) != 5 || submit_zero(fd[1], q[1], 5) != 5)
+		return 12;
+	/* N: 2 of 5 fit, the rest of the batch is not accepted */
+	if (submit_zero(fd[2], q[2], 5) != 2)
+		return 13;
+	/* N+1, on every file */
+	for (k = 0; k < 3; k++)
+		if (submit_zero(fd[k], q[k], 1) != -ENOBUFS)
+			return 14;
+	/* Reading records on one file makes room on another. */
+	if (read_n(fd[0], c, 3, READ_TIMEOUT_MS) != 3)
+		return 15;
+	if (submit_zero(fd[2], q[2], 5) != 3 ||
+	    submit_zero(fd[1], q[1], 1) != -ENOBUFS)
+		return 16;
+	/* Closing a file gives back its unread records. */
+	close(fd[1]);
+	if (submit_zero(fd[2], q[2], 10) != 5)
+		return 17;
+	/* Reading everything gives back everything. */
+	if (read_n(fd[0], c, 2, READ_TIMEOUT_MS) != 2 ||
+	    read_n(fd[2], c, 10, READ_TIMEOUT_MS) != 10)
+		return 18;
+	if (submit_zero(fd[2], q[2], USER_LIMIT) != USER_LIMIT ||
+	    submit_zero(fd[0], q[0], 1) != -ENOBUFS)
+		return 19;
+	return 0;
+}
+
+static int run_as_child(int (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(fn());
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status);
+}
+
+/* A new process of the same user after the others closed: all 12 again. */
+static int user_limit_fresh_child(void)
+{
+	int fd;
+	__u32 q;
+
+	if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+		return 10;
+	fd = aq_open();
+	if (fd < 0 || aq_qcreate(fd, 0, ACCELQ_CLASS_BATCH, 16, &q, NULL))
+		return 11;
+	if (submit_zero(fd, q, USER_LIMIT) != USER_LIMIT ||
+	    submit_zero(fd, q, 1) != -ENOBUFS)
+		return 12;
+	return 0;
+}
+
+TEST_F(user_limit, shared_by_files_of_one_user)
+{
+	EXPECT_EQ(0, run_as_child(user_limit_child));
+	EXPECT_EQ(0, run_as_child(user_limit_fresh_child));
+}
+
+/* Root (CAP_SYS_RESOURCE) is exempt: only max_client_jobs applies. */
+TEST_F(user_limit, cap_sys_resource_exempt)
+{
+	int fd = aq_open();
+	__u32 q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, aq_qcreate(fd, 0, ACCELQ_CLASS_BATCH, 16, &q, NULL));
+	EXPECT_EQ(USER_LIMIT, submit_zero(fd, q, USER_LIMIT));
+	EXPECT_EQ(USER_LIMIT, submit_zero(fd, q, USER_LIMIT));
+	close(fd);
+}
+
 FIXTURE(close) {
 	int fd;
 	struct accelq_info info;

@@ -154,8 +154,9 @@ struct accelq_job {
  *	invalid job rejects the whole batch with -EINVAL. Capacity may then
  *	accept a prefix only: the ioctl returns 0 with @accepted < @count when
  *	at least one job was accepted, and fails when none was with -EAGAIN
- *	(queue full), -EDQUOT (tenant in-flight limit), -ENOBUFS (client
- *	completion backlog full), -EPERM (tenant banned after hangs) or
+ *	(queue full), -EDQUOT (tenant in-flight limit), -ENOBUFS (unread
+ *	completion backlog full: this file's, or its user's over all the
+ *	user's files), -EPERM (tenant banned after hangs) or
  *	-ENOLINK (tenant deleted). When the ioctl fails nothing was accepted
  *	and the structure is left as passed.
  * @pad: must be zero.
