@@ -328,7 +328,7 @@ static enum hrtimer_restart accelq_engine_slice_fn(struct hrtimer *t)
 	u64 slice = accelq_timeslice_ns();
 	u64 gran = min(accelq_wakeup_granularity_ns(), slice);
 	ktime_t now;
-	u64 ran;
+	u64 ran, due;
 
 	spin_lock(&engine->lock);
 	if (!engine->running ||
@@ -337,11 +337,10 @@ static enum hrtimer_restart accelq_engine_slice_fn(struct hrtimer *t)
 
 	now = ktime_get();
 	ran = ktime_to_ns(ktime_sub(now, engine->stint_start));
-	if (engine->wakeup_preempt ? ran < gran : ran < slice) {
+	due = engine->wakeup_preempt ? gran : slice;
+	if (ran < due) {
 		/* Early: a stale expiry, or the granularity was raised. */
-		hrtimer_start(&engine->slice,
-			      ns_to_ktime((engine->wakeup_preempt ? gran : slice) -
-					  ran),
+		hrtimer_start(&engine->slice, ns_to_ktime(due - ran),
 			      HRTIMER_MODE_REL_SOFT);
 		goto out;
 	}

@@ -84,17 +84,18 @@ out_unlock:
 	return user;
 }
 
-/* Called with the device's clients_lock held. */
-static void accelq_user_put_locked(struct accelq_device *adev,
-				   struct accelq_user *user)
+static void accelq_user_put(struct accelq_device *adev,
+			    struct accelq_user *user)
 {
-	lockdep_assert_held(&adev->clients_lock);
-
-	if (!user || --user->nr_clients)
+	if (!user)
 		return;
-	WARN_ON_ONCE(atomic_read(&user->jobs));
-	xa_erase(&adev->users, user->uid);
-	kfree(user);
+	mutex_lock(&adev->clients_lock);
+	if (!--user->nr_clients) {
+		WARN_ON_ONCE(atomic_read(&user->jobs));
+		xa_erase(&adev->users, user->uid);
+		kfree(user);
+	}
+	mutex_unlock(&adev->clients_lock);
 }
 
 static int accelq_open(struct inode *inode, struct file *file)
@@ -145,9 +146,7 @@ static int accelq_open(struct inode *inode, struct file *file)
 	return 0;
 
 err_put_user:
-	mutex_lock(&adev->clients_lock);
-	accelq_user_put_locked(adev, client->user);
-	mutex_unlock(&adev->clients_lock);
+	accelq_user_put(adev, client->user);
 err_free_busy:
 	kfree(client->busy_ns);
 err_free_client:
@@ -195,10 +194,8 @@ static int accelq_release(struct inode *inode, struct file *file)
 
 	WARN_ON_ONCE(client->nr_outstanding);
 	/* Nothing completes for this client any more: its count is done. */
-	mutex_lock(&adev->clients_lock);
-	accelq_user_put_locked(adev, client->user);
+	accelq_user_put(adev, client->user);
 	client->user = NULL;
-	mutex_unlock(&adev->clients_lock);
 	accelq_client_put(&client);
 	return 0;
 }

