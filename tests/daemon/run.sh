@@ -86,31 +86,9 @@ failed=0
 DPID=
 PIDS=()
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# ok, nok, skip, check, wait_until, as, nlget
+. "$REPO/tests/lib/tap.sh"
 diag() { echo "# $*"; }
-# check DESCRIPTION CMD...: ok if CMD succeeds
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-# wait_until SECONDS 'SHELL CODE': eval the code every 0.2 s until true
-wait_until() {
-	local end=$((SECONDS + $1))
-	while ((SECONDS < end)); do
-		eval "$2" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	eval "$2"
-}
-
-as() {
-	local uid=$1
-	shift
-	setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"
-}
 bus() { busctl --no-pager --system "$@"; }
 # dbus-send prints the D-Bus error name, busctl does not.
 dsend() {
@@ -142,10 +120,6 @@ busctl_path() {
 		esac
 	done
 	echo "/org/accelq/Scheduler1/tenant/$out"
-}
-# nlget TENANT KEY: a field of "accelq-nl tenant get"
-nlget() {
-	"$NL" tenant get "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 metrics() { curl -sf --max-time 5 http://127.0.0.1:9640/metrics; }
 metric() { metrics | awk -v k="$1" '$1 == k { print $2 }'; }

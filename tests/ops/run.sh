@@ -41,27 +41,9 @@ failed=0
 DPID=
 PIDS=()
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+# ok, nok, skip, check, wait_until, as, nlget
+. "$REPO/tests/lib/tap.sh"
 diag() { [ -z "$*" ] || sed 's/^/# /' <<<"$*"; }
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-wait_until() {
-	local end=$((SECONDS + $1))
-	while ((SECONDS < end)); do
-		eval "$2" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	eval "$2"
-}
-as() {
-	local uid=$1
-	shift
-	setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"
-}
 # nljson TENANT KEY: a field of "accelq-nl --json tenant get"
 nljson() { "$NL" --json tenant get "$1" 2>/dev/null | jq -r ".$2"; }
 

@@ -34,26 +34,9 @@ export SYSTEMD_PAGER='' SYSTEMD_COLORS=0 PAGER=cat
 
 n=0
 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# ok, nok, skip, check, wait_until, as, nlget
+. "$REPO/tests/lib/tap.sh"
 diag() { [ -z "$*" ] || sed 's/^/# /' <<<"$*"; }
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
-wait_until() {
-	local end=$((SECONDS + $1))
-	while ((SECONDS < end)); do
-		eval "$2" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	eval "$2"
-}
-nlget() {
-	"$NL" tenant get "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
 # unpack DEB: a Debian package into the overlay root, keeping the
 # merged-/usr symlinks (/lib -> usr/lib ...)
 unpack() {
